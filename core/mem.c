@@ -1,0 +1,281 @@
+#include "config.h"
+
+#include "thunder/mem.h"
+#include "thunder/nd.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+/* Buffers at least this large are mmap'd and advised for huge pages. */
+#define TD_BIG_BUFFER (2u << 20)
+#define TD_ALIGN 64
+
+enum { BUF_MMAP, BUF_ALIGNED, BUF_MALLOC };
+
+struct td_buf {
+    atomic_int refcount;
+    int how;
+    size_t nbytes;
+    size_t mapped;  /* bytes mapped, for munmap */
+    size_t counted; /* bytes charged to the budget */
+    void *data;
+};
+
+static atomic_size_t mem_in_use;
+static atomic_size_t mem_budget; /* 0: not yet computed */
+
+bool td_mul_overflows(size_t a, size_t b, size_t *out)
+{
+    size_t r;
+    if (__builtin_mul_overflow(a, b, &r))
+        return true;
+    *out = r;
+    return false;
+}
+
+int td_nbytes(int ndim, const int64_t *shape, size_t itemsize, size_t *out, td_err *err)
+{
+    size_t n = itemsize;
+    for (int i = 0; i < ndim; i++) {
+        if (shape[i] < 0)
+            return td_err_set(err, TD_EVALUE, "negative dimensions are not allowed");
+        /* Keeping sizes below 2^61 lets element counts and byte offsets live in int64_t. */
+        if (td_mul_overflows(n, (size_t)shape[i], &n) || n > (SIZE_MAX >> 3)) {
+            char s[256];
+            return td_err_set(err, TD_EMEMORY, "array of shape %s is too large",
+                              nd_shape_str(ndim, shape, s, sizeof s));
+        }
+    }
+    *out = n;
+    return 0;
+}
+
+static size_t default_budget(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES);
+    long page = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || page <= 0)
+        return (size_t)1 << 32;
+    return (size_t)pages / 10 * 9 * (size_t)page;
+}
+
+void td_mem_set_budget(size_t bytes)
+{
+    atomic_store(&mem_budget, bytes ? bytes : default_budget());
+}
+
+size_t td_mem_budget(void)
+{
+    size_t b = atomic_load(&mem_budget);
+    if (!b) {
+        b = default_budget();
+        atomic_store(&mem_budget, b);
+    }
+    return b;
+}
+
+size_t td_mem_in_use(void)
+{
+    return atomic_load(&mem_in_use);
+}
+
+/* n as a value and a unit letter for messages. */
+static char human(size_t n, double *v)
+{
+    const char *u = "BKMGT";
+    double x = (double)n;
+    int i = 0;
+    while (x >= 1024 && i < 4) {
+        x /= 1024;
+        i++;
+    }
+    *v = x;
+    return u[i];
+}
+
+/* Charges n bytes to the budget, or fails with a MemoryError. */
+static int charge(size_t n, td_err *err)
+{
+    size_t budget = td_mem_budget();
+    size_t cur = atomic_load(&mem_in_use);
+    for (;;) {
+        if (n > budget || cur > budget - n) {
+            double want, lim;
+            char wu = human(n, &want), lu = human(budget, &lim);
+            return td_err_set(err, TD_EMEMORY,
+                              "cannot allocate %.1f%c: over the memory budget of %.1f%c (see --memory)",
+                              want, wu, lim, lu);
+        }
+        if (atomic_compare_exchange_weak(&mem_in_use, &cur, cur + n))
+            return 0;
+    }
+}
+
+static void uncharge(size_t n)
+{
+    atomic_fetch_sub(&mem_in_use, n);
+}
+
+int td_mem_parse_size(const char *text, size_t *out, td_err *err)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end == text || errno || !(v >= 0))
+        return td_err_set(err, TD_EVALUE, "invalid memory size '%s' (use e.g. 512M or 8G)", text);
+    double mult = 1;
+    switch (toupper((unsigned char)*end)) {
+    case 'K': mult = 1024.0; end++; break;
+    case 'M': mult = 1024.0 * 1024; end++; break;
+    case 'G': mult = 1024.0 * 1024 * 1024; end++; break;
+    case 'T': mult = 1024.0 * 1024 * 1024 * 1024; end++; break;
+    default: break;
+    }
+    if (mult > 1 && toupper((unsigned char)*end) == 'I')
+        end++;
+    if (toupper((unsigned char)*end) == 'B')
+        end++;
+    if (*end || v * mult >= 1.8e19)
+        return td_err_set(err, TD_EVALUE, "invalid memory size '%s' (use e.g. 512M or 8G)", text);
+    *out = (size_t)(v * mult);
+    return 0;
+}
+
+static td_buf *buf_alloc(size_t nbytes, bool zeroed, td_err *err)
+{
+    td_buf *b = malloc(sizeof *b);
+    if (!b) {
+        td_err_set(err, TD_EMEMORY, "out of memory");
+        return NULL;
+    }
+    size_t n = nbytes ? nbytes : 1;
+    if (charge(n, err) < 0) {
+        free(b);
+        return NULL;
+    }
+    atomic_init(&b->refcount, 1);
+    b->nbytes = nbytes;
+    b->counted = n;
+    if (n >= TD_BIG_BUFFER) {
+        size_t page = (size_t)sysconf(_SC_PAGESIZE);
+        size_t len = (n + page - 1) / page * page;
+        void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) {
+            uncharge(n);
+            free(b);
+            double v;
+            char u = human(n, &v);
+            td_err_set(err, TD_EMEMORY, "cannot allocate %.1f%c: %s", v, u, strerror(errno));
+            return NULL;
+        }
+#if defined(HAVE_MADVISE) && defined(MADV_HUGEPAGE)
+        madvise(p, len, MADV_HUGEPAGE);
+#endif
+        b->how = BUF_MMAP;
+        b->mapped = len;
+        b->data = p;
+        return b; /* anonymous mappings are already zero */
+    }
+    void *p = NULL;
+    if (posix_memalign(&p, TD_ALIGN, n) != 0) {
+        uncharge(n);
+        free(b);
+        td_err_set(err, TD_EMEMORY, "cannot allocate %zu bytes", n);
+        return NULL;
+    }
+    if (zeroed)
+        memset(p, 0, n);
+    b->how = BUF_ALIGNED;
+    b->mapped = 0;
+    b->data = p;
+    return b;
+}
+
+td_buf *td_buf_new(size_t nbytes, td_err *err)
+{
+    return buf_alloc(nbytes, false, err);
+}
+
+td_buf *td_buf_new_zeroed(size_t nbytes, td_err *err)
+{
+    return buf_alloc(nbytes, true, err);
+}
+
+td_buf *td_buf_wrap_malloc(void *ptr, size_t nbytes, td_err *err)
+{
+    td_buf *b = malloc(sizeof *b);
+    if (!b) {
+        td_err_set(err, TD_EMEMORY, "out of memory");
+        return NULL;
+    }
+    atomic_init(&b->refcount, 1);
+    b->how = BUF_MALLOC;
+    b->nbytes = nbytes;
+    b->mapped = 0;
+    b->counted = 0;
+    b->data = ptr;
+    return b;
+}
+
+void *td_buf_data(const td_buf *b)
+{
+    return b->data;
+}
+
+size_t td_buf_size(const td_buf *b)
+{
+    return b->nbytes;
+}
+
+td_buf *td_buf_retain(td_buf *b)
+{
+    if (b)
+        atomic_fetch_add_explicit(&b->refcount, 1, memory_order_relaxed);
+    return b;
+}
+
+void td_buf_release(td_buf *b)
+{
+    if (!b || atomic_fetch_sub_explicit(&b->refcount, 1, memory_order_acq_rel) != 1)
+        return;
+    if (b->how == BUF_MMAP)
+        munmap(b->data, b->mapped);
+    else
+        free(b->data);
+    uncharge(b->counted);
+    free(b);
+}
+
+/* Scratch blocks carry their size in a header so that freeing uncharges it. */
+void *td_scratch_alloc(size_t nbytes, td_err *err)
+{
+    size_t total;
+    if (__builtin_add_overflow(nbytes, (size_t)TD_ALIGN, &total)) {
+        td_err_set(err, TD_EMEMORY, "scratch request too large");
+        return NULL;
+    }
+    if (charge(total, err) < 0)
+        return NULL;
+    void *p = NULL;
+    if (posix_memalign(&p, TD_ALIGN, total) != 0) {
+        uncharge(total);
+        td_err_set(err, TD_EMEMORY, "cannot allocate %zu bytes of scratch", nbytes);
+        return NULL;
+    }
+    *(size_t *)p = total;
+    return (char *)p + TD_ALIGN;
+}
+
+void td_scratch_free(void *p)
+{
+    if (!p)
+        return;
+    char *base = (char *)p - TD_ALIGN;
+    uncharge(*(size_t *)base);
+    free(base);
+}
