@@ -50,7 +50,6 @@ value *m_data_dotdivide(call_args *a, td_err *err);
 value *m_data_clip(call_args *a, td_err *err);
 value *m_data_tolocal(call_args *a, td_err *err);
 value *m_data_tospark(call_args *a, td_err *err);
-value *m_data_with_labels(call_args *a, td_err *err);
 
 /* map over records: value_shape/dtype known or inferred from the first
  * record, with_keys passing (key tuple, record). new_index (Series) may be NULL. */

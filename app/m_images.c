@@ -1,0 +1,56 @@
+/* The methods of Images: one table entry each. */
+#include "m_data.h"
+
+static value *m_images_map(call_args *a, td_err *err)
+{
+    /* value_shape is Thunder 1.4.2's name for the seed's dims: accept both. */
+    value *shape = a->v[1]->kind != V_NONE ? a->v[1] : a->v[4];
+    return data_map(a, a->v[0], shape, a->v[2], a->v[3]->u.b, NULL, err);
+}
+
+#define P(name, type, def) {name, type, def}
+#define END {0}
+
+static const reg_func images_funcs[] = {
+    {"count", m_data_count, "Number of images.", 0, {END}},
+    {"first", m_data_first, "The first image, as an array.", 0, {END}},
+    {"toarray", m_data_toarray, "All images as one array, squeezed (as Thunder's toarray).", 0, {END}},
+    {"shape", m_data_shape, "Shape of the values: (n, *image_shape).", REG_PROPERTY, {END}},
+    {"dtype", m_data_dtype, "Data type of the values.", REG_PROPERTY, {END}},
+    {"ndim", m_data_ndim, "Number of dimensions of the values.", REG_PROPERTY, {END}},
+    {"mode", m_data_mode, "Where the data live: 'local'.", REG_PROPERTY, {END}},
+    {"labels", m_data_labels, "One label per image, or None.", REG_PROPERTY, {END}},
+    {"values", m_data_values, "The values as one array (n, *image_shape).", REG_PROPERTY, {END}},
+    {"mean", m_data_mean, "Mean across images, shape (1, *image_shape).", 0, {END}},
+    {"var", m_data_var, "Variance across images (ddof 0).", 0, {END}},
+    {"std", m_data_std, "Standard deviation across images (ddof 0).", 0, {END}},
+    {"sum", m_data_sum, "Sum across images.", 0, {END}},
+    {"max", m_data_max, "Maximum across images.", 0, {END}},
+    {"min", m_data_min, "Minimum across images.", 0, {END}},
+    {"astype", m_data_astype, "Cast the values to a dtype (numpy's unsafe casting).", 0,
+     {P("dtype", PT_DTYPE, NULL), P("casting", PT_STR, "'unsafe'"), END}},
+    {"squeeze", m_data_squeeze, "Remove single-dimensional image axes.", 0, {END}},
+    {"reshape", m_data_reshape, "Reshape the images; the number of images must stay.", REG_VARARGS,
+     {P("shape", PT_ANY, "()"), END}},
+    {"map", m_images_map, "Apply a function to every image.", 0,
+     {P("func", PT_CALLABLE, NULL), P("value_shape", PT_SHAPE, "None"), P("dtype", PT_DTYPE, "None"),
+      P("with_keys", PT_BOOL, "False"), P("dims", PT_SHAPE, "None"), END}},
+    {"filter", m_data_filter, "Keep the images for which a function is true.", 0,
+     {P("func", PT_CALLABLE, NULL), END}},
+    {"reduce", m_data_reduce, "Combine images pairwise with a function of two images.", 0,
+     {P("func", PT_CALLABLE, NULL), END}},
+    {"foreach", m_data_foreach, "Call a function with (index, image) for every image, in order.", 0,
+     {P("func", PT_CALLABLE, NULL), END}},
+    {"plus", m_data_plus, "Element-wise addition of a number, an array or other Images.", 0,
+     {P("other", PT_ANY, NULL), END}},
+    {"minus", m_data_minus, "Element-wise subtraction.", 0, {P("other", PT_ANY, NULL), END}},
+    {"dottimes", m_data_dottimes, "Element-wise multiplication.", 0, {P("other", PT_ANY, NULL), END}},
+    {"dotdivide", m_data_dotdivide, "Element-wise true division.", 0, {P("other", PT_ANY, NULL), END}},
+    {"clip", m_data_clip, "Clip values to [min, max].", 0,
+     {P("min", PT_ANY, "None"), P("max", PT_ANY, "None"), END}},
+    {"tolocal", m_data_tolocal, "Local representation (the data are already local).", 0, {END}},
+    {"tospark", m_data_tospark, "Spark representation (not available: thunder runs locally).", 0,
+     {P("engine", PT_ANY, "None"), END}},
+};
+
+const reg_table reg_images = {"Images", images_funcs, sizeof images_funcs / sizeof *images_funcs};
