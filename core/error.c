@@ -60,6 +60,8 @@ const char *td_errkind_name(td_errkind kind)
     case TD_ESYNTAX: return "SyntaxError";
     case TD_ERUNTIME: return "RuntimeError";
     case TD_EATTR: return "AttributeError";
+    case TD_EIMPORT: return "ImportError";
+    case TD_EMODULE: return "ModuleNotFoundError";
     }
     return "Error";
 }

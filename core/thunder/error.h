@@ -25,7 +25,9 @@ typedef enum td_errkind {
     TD_ENAME,      /* NameError (used by the language) */
     TD_ESYNTAX,    /* SyntaxError (used by the language) */
     TD_ERUNTIME,   /* RuntimeError: limits such as recursion depth */
-    TD_EATTR       /* AttributeError */
+    TD_EATTR,      /* AttributeError */
+    TD_EIMPORT,    /* ImportError (used by the language) */
+    TD_EMODULE     /* ModuleNotFoundError (used by the language) */
 } td_errkind;
 
 #define TD_ERRMSG_MAX 512
