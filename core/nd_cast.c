@@ -156,6 +156,8 @@ typedef void (*cast_fn)(void *restrict dst, const void *restrict src, int64_t n)
 #define TABLE_ROW(DE, DT, DN)       CAST_SOURCES(TABLE_ENTRY, DE, DT)
 static const cast_fn casts[TD_NDTYPES][TD_NDTYPES] = {TD_FOR_EACH_DTYPE(TABLE_ROW)};
 
+/* The buffers may overlap only when the dtypes match; the typed loops
+ * take restrict pointers. */
 void nd_convert(void *dst, td_dtype dt, const void *src, td_dtype st, int64_t n)
 {
     if (n <= 0 || (unsigned)dt >= TD_NDTYPES || (unsigned)st >= TD_NDTYPES)
