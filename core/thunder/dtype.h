@@ -73,7 +73,8 @@ typedef enum td_scalar_kind { TD_SCALAR_BOOL, TD_SCALAR_INT, TD_SCALAR_FLOAT } t
 
 /* np.result_type(array_of_dtype_a, python_scalar) under numpy 1.24's
  * value-based rules: e.g. int16 array with 100 -> int16, uint8 with 300 ->
- * uint16, int8 with 1.5 -> float16 which thunder gives as float32. ival is
+ * uint16, int8 with 1.5 -> float64 (a float scalar outranks an integer
+ * array, and counts as float64). ival is
  * used for TD_SCALAR_INT/BOOL, fval for TD_SCALAR_FLOAT. */
 td_dtype td_promote_scalar(td_dtype a, td_scalar_kind kind, int64_t ival, double fval);
 

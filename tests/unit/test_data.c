@@ -162,8 +162,10 @@ static void test_fromrandom_matches_numpy(void **state)
     td_images *im = img_fromrandom(3, s, 42, &err);
     CHECK_OK(im, &err);
     /* np.random.seed(42); np.random.randn(50, 50)[0, :3] */
-    double want0[3] = {0.4967141530112327, -0.13826430117118466, 0.6476885381006925};
-    assert_array_close(im->values, want0, 3, 0, 0);
+    const double *r0 = data_record(im, 0);
+    assert_true(r0[0] == 0.4967141530112327);
+    assert_true(r0[1] == -0.13826430117118466);
+    assert_true(r0[2] == 0.6476885381006925);
     /* record 1 starts from seed 43: np.random.seed(43); np.random.randn(2) */
     const double *r1 = data_record(im, 1);
     assert_true(r1[0] == 0.25739992534469336);
