@@ -1,9 +1,15 @@
-/* The thunder executable: options, then batch mode or the workbench. */
+/* The thunder executable: options, then batch mode (a script, -c CODE or
+ * standard input) or the interactive workbench. */
 #include "config.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "interp.h"
 #include "repl.h"
 #include "thunder.h"
 
@@ -13,7 +19,8 @@ static void usage(FILE *out)
             "usage: thunder [options] [SCRIPT | -c CODE | -]\n"
             "\n"
             "Thunder's API for images and time series, in a terminal.\n"
-            "With no script, opens the interactive workbench.\n"
+            "With no script, opens the interactive workbench (or, when standard input\n"
+            "is not a terminal, runs it as a script).\n"
             "\n"
             "  -c CODE         run CODE and exit\n"
             "  -               read the script from standard input\n"
@@ -21,20 +28,195 @@ static void usage(FILE *out)
             "  --memory SIZE   memory budget for arrays (e.g. 8G; default 90%% of RAM)\n"
             "  --threads N     worker threads (default: all cores)\n"
             "  --help          show this help\n"
-            "  --version       show the version\n");
+            "  --version       show the version\n"
+            "\n"
+            "In scripts, as in the workbench, an expression on its own line prints its\n"
+            "value. An error stops the script with FILE:LINE:COL: error: KIND: MESSAGE\n"
+            "on stderr and exit status 1.\n");
+}
+
+static int bad_usage(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "thunder: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry 'thunder --help' for more information.\n");
+    return 2;
+}
+
+static void batch_output(int stream, const char *text, size_t len, void *user)
+{
+    (void)user;
+    if (stream == 2) {
+        /* keep stdout and stderr in order when they share a terminal or file */
+        fflush(stdout);
+        fwrite(text, 1, len, stderr);
+    } else {
+        fwrite(text, 1, len, stdout);
+    }
+}
+
+static volatile sig_atomic_t interrupts;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    /* the first Ctrl-C stops the running operation; a second one gives up waiting */
+    if (interrupts++)
+        _exit(130);
+    td_cancel();
+}
+
+/* Reads a whole stream; NULL with errno on failure. */
+static char *slurp(FILE *f, size_t *len)
+{
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    if (!buf)
+        return NULL;
+    for (;;) {
+        if (n == cap) {
+            if (cap > ((size_t)1 << 30)) {
+                free(buf);
+                errno = EFBIG;
+                return NULL;
+            }
+            char *b = realloc(buf, cap * 2);
+            if (!b) {
+                free(buf);
+                return NULL;
+            }
+            buf = b;
+            cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0) {
+            if (ferror(f)) {
+                int e = errno;
+                free(buf);
+                errno = e ? e : EIO;
+                return NULL;
+            }
+            break;
+        }
+    }
+    *len = n;
+    return buf;
+}
+
+static int run_batch(const char *src, size_t len, const char *filename, bool timing)
+{
+    interp *in = interp_new();
+    if (!in) {
+        fprintf(stderr, "thunder: out of memory\n");
+        return 1;
+    }
+    interp_set_output(in, batch_output, NULL);
+    run_opts opts = {.filename = filename, .first_line = 1, .echo = true, .timing = timing};
+    run_error rerr;
+    int rc = interp_run(in, src, len, &opts, &rerr);
+    int status = 0;
+    if (rc < 0) {
+        fflush(stdout);
+        fprintf(stderr, "%s:%d:%d: error: %s: %s\n", filename, rerr.line, rerr.col, td_errkind_name(rerr.err.kind),
+                rerr.err.msg);
+        status = (rerr.err.kind == TD_ECANCEL || td_cancelled()) ? 130 : 1;
+    }
+    interp_free(in);
+    if (fflush(stdout) != 0 && errno != EPIPE) {
+        fprintf(stderr, "thunder: error writing the output: %s\n", strerror(errno));
+        if (status == 0)
+            status = 1;
+    }
+    return status;
 }
 
 int main(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+    bool timing = false;
+    const char *script = NULL, *code = NULL;
+    bool from_stdin = false;
+    int i;
+    for (i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
             usage(stdout);
             return 0;
         }
-        if (!strcmp(argv[i], "--version")) {
+        if (!strcmp(arg, "--version")) {
             printf("thunder %s\n", PACKAGE_VERSION);
             return 0;
         }
+        if (!strcmp(arg, "--timing")) {
+            timing = true;
+        } else if (!strcmp(arg, "--memory") || !strncmp(arg, "--memory=", 9)) {
+            const char *v = arg[8] == '=' ? arg + 9 : (i + 1 < argc ? argv[++i] : NULL);
+            size_t bytes;
+            td_err err;
+            if (!v)
+                return bad_usage("option '%s' needs a size", "--memory");
+            if (td_mem_parse_size(v, &bytes, &err) < 0)
+                return bad_usage("--memory: %s", err.msg);
+            td_mem_set_budget(bytes);
+        } else if (!strcmp(arg, "--threads") || !strncmp(arg, "--threads=", 10)) {
+            const char *v = arg[9] == '=' ? arg + 10 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!v)
+                return bad_usage("option '%s' needs a number", "--threads");
+            char *end;
+            errno = 0;
+            long n = strtol(v, &end, 10);
+            if (errno || end == v || *end || n < 1 || n > 4096)
+                return bad_usage("--threads: '%s' is not a number of threads (1 to 4096)", v);
+            td_par_set_threads((int)n);
+        } else if (!strcmp(arg, "-c")) {
+            if (i + 1 >= argc)
+                return bad_usage("option '%s' needs the code to run", "-c");
+            code = argv[++i];
+            break;
+        } else if (!strcmp(arg, "-")) {
+            from_stdin = true;
+            break;
+        } else if (arg[0] == '-' && arg[1]) {
+            return bad_usage("unknown option '%s'", arg);
+        } else {
+            script = arg;
+            break;
+        }
     }
-    return repl_run();
+
+    /* A closed pipe ends the program quietly, as for any filter. */
+    signal(SIGPIPE, SIG_DFL);
+
+    if (!script && !code && !from_stdin) {
+        if (isatty(STDIN_FILENO))
+            return repl_run();
+        from_stdin = true;
+    }
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+
+    if (code)
+        return run_batch(code, strlen(code), "<string>", timing);
+
+    FILE *f = from_stdin ? stdin : fopen(script, "rb");
+    if (!f) {
+        fprintf(stderr, "thunder: can't open file '%s': %s\n", script, strerror(errno));
+        return 2;
+    }
+    size_t len;
+    char *src = slurp(f, &len);
+    int e = errno;
+    if (!from_stdin)
+        fclose(f);
+    if (!src) {
+        fprintf(stderr, "thunder: can't read '%s': %s\n", from_stdin ? "<stdin>" : script, strerror(e));
+        return 2;
+    }
+    int status = run_batch(src, len, from_stdin ? "<stdin>" : script, timing);
+    free(src);
+    return status;
 }

@@ -55,8 +55,13 @@ typedef struct call_args {
 typedef value *(*reg_fn)(call_args *a, td_err *err);
 
 enum {
-    REG_VARARGS = 1 << 0,  /* extra positionals are packed into a tuple as the last parameter */
+    /* Extra positionals are packed into a tuple: into the parameter whose
+     * name starts with '*' ("*values"), or else the last parameter. The
+     * parameters after it can only be given by keyword (print's sep, end). */
+    REG_VARARGS = 1 << 0,
     REG_PROPERTY = 1 << 1, /* an attribute computed on access (shape, dtype, T): no call */
+    /* Without REG_VARARGS: the parameters that have a default can only be
+     * given by keyword (numpy's `*, axis=None`). */
     REG_KWONLY_REST = 1 << 2
 };
 
@@ -111,7 +116,7 @@ extern const module mod_thunder, mod_td_images, mod_td_series, mod_numpy, mod_np
 /* The methods of a value's type, or NULL. */
 const reg_table *reg_methods_of(const value *v);
 
-/* Every table, for help(), completion and the generated reference. */
+/* Every table, for help(), completion and the generated reference; ends with NULL. */
 extern const reg_table *const reg_all_tables[];
 
 #endif

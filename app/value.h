@@ -8,6 +8,7 @@
 #define THUNDER_VALUE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "thunder.h"
@@ -79,6 +80,17 @@ value *val_builtin(const struct reg_func *f);
 value *val_method(value *self, const struct reg_func *f); /* retains self */
 value *val_module(const struct module *m);
 value *val_dtype(td_dtype t);
+/* Takes over the reference to b. */
+value *val_blocks(struct blocks *b);
+/* Takes over a malloc'd, NUL-terminated string of len bytes. */
+value *val_str_own(char *s, size_t len);
+/* Takes over fn (the interpreter builds lambdas). */
+value *val_func(struct lambda *fn);
+
+/* Provided by the Blocks implementation, which owns struct blocks. */
+void blocks_release(struct blocks *b);
+struct strbuf;
+int blocks_repr(struct strbuf *sb, const struct blocks *b, td_err *err);
 
 value *val_retain(value *v);
 void val_release(value *v);
