@@ -9,17 +9,6 @@
 
 static const reg_func no_funcs[1] = {{0}};
 
-/* --- numpy (owner: app/m_np.c) --- */
-const reg_table reg_np = {"np", no_funcs, 0};
-/* --- np.random (owner: app/m_np.c) --- */
-const reg_table reg_np_random = {"np.random", no_funcs, 0};
-/* --- modules numpy, numpy.random (owner: app/m_np.c) --- */
-const module mod_np_random = {"numpy.random", &reg_np_random, NULL, NULL};
-static const module *const np_submodules[] = {&mod_np_random, NULL};
-static const char *const np_submodule_names[] = {"random", NULL};
-const module mod_numpy = {"numpy", &reg_np, np_submodules, np_submodule_names};
-/* --- ndarray methods (owner: app/m_ndarray.c) --- */
-const reg_table reg_ndarray = {"ndarray", no_funcs, 0};
 /* --- Blocks (owner: the lead, with toblocks) --- */
 const reg_table reg_blocks = {"Blocks", no_funcs, 0};
 void blocks_release(struct blocks *b)
