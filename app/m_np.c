@@ -84,31 +84,73 @@ static value *np_array(call_args *a, td_err *err)
     return np_val(x);
 }
 
-/* The element type numpy's fill loop works in for arange. */
-static void arange_fill(nd_array *r, td_dtype t, double f0, double f1, int64_t i0, int64_t i1, bool isf)
+/* arange's bounds, as Python floats when any of them is one, else as ints. */
+typedef struct range_args {
+    bool isf;
+    double fstart, fstop, fstep;
+    int64_t istart, istop, istep;
+} range_args;
+
+/* The number of values, computed as numpy does: ceil((stop - start) / step). */
+static int arange_length(const range_args *r, int64_t *n, td_err *err)
 {
-    int64_t n = r->size;
-    if (t == TD_FLOAT32) {
-        float b0 = isf ? (float)f0 : (float)i0, delta = (isf ? (float)f1 : (float)i1) - b0;
+    if (r->isf) {
+        if (r->fstep == 0)
+            return td_err_set(err, TD_EZERODIV, "float division by zero");
+        double len = (r->fstop - r->fstart) / r->fstep;
+        if (len == 0 && r->fstop != r->fstart) { /* underflow: one value, or none going the wrong way */
+            *n = signbit(len) ? 0 : 1;
+            return 0;
+        }
+        if (isnan(len))
+            return td_err_set(err, TD_EVALUE, "arange: cannot compute length");
+        len = ceil(len);
+        if (len >= 9.2e18)
+            return td_err_set(err, TD_EVALUE, "Maximum allowed size exceeded");
+        *n = len <= 0 ? 0 : (int64_t)len;
+        return 0;
+    }
+    if (r->istep == 0)
+        return td_err_set(err, TD_EZERODIV, "division by zero");
+    int64_t d;
+    if (__builtin_sub_overflow(r->istop, r->istart, &d))
+        return td_err_set(err, TD_EVALUE, "Maximum allowed size exceeded");
+    *n = d / r->istep;
+    if (d % r->istep != 0 && (d < 0) == (r->istep < 0))
+        ++*n; /* round the quotient up when it is positive */
+    if (*n < 0)
+        *n = 0;
+    return 0;
+}
+
+/* numpy's fill: the first two values are start and start + step in the
+ * array's type, the rest first + i * (second - first). Integer arrays of
+ * float bounds therefore step by the truncated difference
+ * (arange(0.5, 5, 0.5, dtype=int) counts by one). */
+static void arange_fill(nd_array *out, const range_args *r)
+{
+    int64_t n = out->size;
+    uint64_t u1 = (uint64_t)r->istart + (uint64_t)r->istep; /* wraps instead of overflowing */
+    int64_t i0 = r->istart, i1;
+    memcpy(&i1, &u1, sizeof i1);
+    double f0 = r->isf ? r->fstart : (double)i0, f1 = r->isf ? r->fstart + r->fstep : (double)i1;
+    if (out->dtype == TD_FLOAT32) {
+        float b0 = (float)f0, delta = (float)f1 - b0;
         for (int64_t i = 0; i < n; i++)
-            ((float *)r->data)[i] = i == 0 ? b0 : b0 + (float)i * delta;
-    } else if (td_dtype_is_float(t)) {
-        double b0 = isf ? f0 : (double)i0, delta = (isf ? f1 : (double)i1) - b0;
+            ((float *)out->data)[i] = i == 0 ? b0 : b0 + (float)i * delta;
+    } else if (out->dtype == TD_FLOAT64) {
+        double delta = f1 - f0;
         for (int64_t i = 0; i < n; i++)
-            ((double *)r->data)[i] = i == 0 ? b0 : b0 + (double)i * delta;
+            ((double *)out->data)[i] = i == 0 ? f0 : f0 + (double)i * delta;
     } else {
-        /* Integer targets start from the first two values cast to integers,
-         * as numpy's fill does (arange(0.5, 5, 0.5, dtype=int) counts by 1). */
-        if (isf) {
+        if (r->isf) {
             nd_convert(&i0, TD_INT64, &f0, TD_FLOAT64, 1);
             nd_convert(&i1, TD_INT64, &f1, TD_FLOAT64, 1);
         }
         uint64_t delta = (uint64_t)i1 - (uint64_t)i0;
         for (int64_t i = 0; i < n; i++) {
             uint64_t u = (uint64_t)i0 + (uint64_t)i * delta;
-            int64_t v;
-            memcpy(&v, &u, sizeof v);
-            ((int64_t *)r->data)[i] = v;
+            memcpy((int64_t *)out->data + i, &u, sizeof u);
         }
     }
 }
@@ -120,68 +162,29 @@ static value *np_arange(call_args *a, td_err *err)
         vstop = vstart;
         vstart = NULL;
     }
-    bool isf = (vstart && vstart->kind == V_FLOAT) || vstop->kind == V_FLOAT || vstep->kind == V_FLOAT;
+    range_args r = {.fstep = 1, .istep = 1};
+    r.isf = (vstart && vstart->kind == V_FLOAT) || vstop->kind == V_FLOAT || vstep->kind == V_FLOAT;
     bool has_step = vstep->kind != V_NONE;
-    double fstart = 0, fstop = 0, fstep = 1;
-    int64_t istart = 0, istop = 0, istep = 1;
-    if (isf ? (vstart && val_to_double(vstart, &fstart, err) < 0) || val_to_double(vstop, &fstop, err) < 0 ||
-                  (has_step && val_to_double(vstep, &fstep, err) < 0)
-            : (vstart && val_to_int(vstart, &istart, err) < 0) || val_to_int(vstop, &istop, err) < 0 ||
-                  (has_step && val_to_int(vstep, &istep, err) < 0))
+    if (r.isf ? (vstart && val_to_double(vstart, &r.fstart, err) < 0) ||
+                    val_to_double(vstop, &r.fstop, err) < 0 ||
+                    (has_step && val_to_double(vstep, &r.fstep, err) < 0)
+              : (vstart && val_to_int(vstart, &r.istart, err) < 0) || val_to_int(vstop, &r.istop, err) < 0 ||
+                    (has_step && val_to_int(vstep, &r.istep, err) < 0))
         return NULL;
-
     int64_t n;
-    if (isf) {
-        if (fstep == 0) {
-            td_err_set(err, TD_EZERODIV, "float division by zero");
-            return NULL;
-        }
-        double len = (fstop - fstart) / fstep;
-        if (len == 0 && fstop != fstart) {
-            n = signbit(len) ? 0 : 1;
-        } else if (isnan(len)) {
-            td_err_set(err, TD_EVALUE, "arange: cannot compute length");
-            return NULL;
-        } else {
-            len = ceil(len);
-            if (len >= 9.2e18) {
-                td_err_set(err, TD_EVALUE, "Maximum allowed size exceeded");
-                return NULL;
-            }
-            n = len <= 0 ? 0 : (int64_t)len;
-        }
-    } else {
-        if (istep == 0) {
-            td_err_set(err, TD_EZERODIV, "division by zero");
-            return NULL;
-        }
-        int64_t d;
-        if (__builtin_sub_overflow(istop, istart, &d)) {
-            td_err_set(err, TD_EVALUE, "Maximum allowed size exceeded");
-            return NULL;
-        }
-        n = d / istep;
-        if (d % istep != 0 && (d < 0) == (istep < 0))
-            n++;
-        if (n < 0)
-            n = 0;
-    }
-    td_dtype t = dtype_or(a->v[3], isf ? TD_FLOAT64 : TD_INT64);
+    if (arange_length(&r, &n, err) < 0)
+        return NULL;
+    td_dtype t = dtype_or(a->v[3], r.isf ? TD_FLOAT64 : TD_INT64);
     if (t == TD_BOOL && n > 2) {
         td_err_set(err, TD_ETYPE,
                    "arange() is only supported for booleans when the result has at most length 2.");
         return NULL;
     }
-    td_dtype work = t == TD_FLOAT32 || t == TD_FLOAT64 ? t : TD_INT64;
-    nd_array *r = nd_new(work, 1, &n, err);
-    if (!r)
+    nd_array *out = nd_new(td_dtype_is_float(t) ? t : TD_INT64, 1, &n, err);
+    if (!out)
         return NULL;
-    /* The second value is start + step, computed as numpy does in Python arithmetic. */
-    uint64_t i1u = (uint64_t)istart + (uint64_t)istep;
-    int64_t i1;
-    memcpy(&i1, &i1u, sizeof i1);
-    arange_fill(r, work, fstart, fstart + fstep, istart, i1, isf);
-    return np_val(cast_to(r, a->v[3], err));
+    arange_fill(out, &r);
+    return np_val(cast_to(out, a->v[3], err));
 }
 
 static value *np_linspace(call_args *a, td_err *err)

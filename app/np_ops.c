@@ -125,7 +125,6 @@ typedef struct red_prep {
 static int red_prepare(const nd_array *a, const value *axisv, bool allow_tuple, red_prep *p, td_err *err)
 {
     p->kndim = a->ndim;
-    bool reduced[ND_MAXDIM] = {false};
     if (axisv->kind == V_NONE) {
         for (int i = 0; i < a->ndim; i++)
             p->kshape[i] = 1;
@@ -133,30 +132,33 @@ static int red_prepare(const nd_array *a, const value *axisv, bool allow_tuple, 
         p->axis = ND_ALL;
         return 0;
     }
-    if (!is_seq(axisv)) {
-        int64_t ax;
-        int axis;
-        if (val_to_int(axisv, &ax, err) < 0 || np_axis_norm(ax, a->ndim, &axis, err) < 0)
-            return -1;
-        memcpy(p->kshape, a->shape, sizeof(int64_t) * (size_t)a->ndim);
-        p->kshape[axis] = 1;
-        p->b = nd_retain((nd_array *)a);
-        p->axis = axis;
-        return 0;
+    value *const *items = (value *const *)&axisv;
+    int64_t n = 1;
+    if (is_seq(axisv)) {
+        if (!allow_tuple)
+            return td_err_set(err, TD_ETYPE, "'%s' object cannot be interpreted as an integer",
+                              val_type_name(axisv));
+        items = axisv->u.seq.items;
+        n = axisv->u.seq.n;
     }
-    if (!allow_tuple)
-        return td_err_set(err, TD_ETYPE, "'%s' object cannot be interpreted as an integer",
-                          val_type_name(axisv));
-    for (int64_t i = 0; i < axisv->u.seq.n; i++) {
+    bool reduced[ND_MAXDIM] = {false};
+    int axis = 0;
+    for (int64_t i = 0; i < n; i++) {
         int64_t ax;
-        int axis;
-        if (val_to_int(axisv->u.seq.items[i], &ax, err) < 0 || np_axis_norm(ax, a->ndim, &axis, err) < 0)
+        if (val_to_int(items[i], &ax, err) < 0 || np_axis_norm(ax, a->ndim, &axis, err) < 0)
             return -1;
         if (reduced[axis])
             return td_err_set(err, TD_EVALUE, "duplicate value in 'axis'");
         reduced[axis] = true;
     }
-    /* Kept axes first, reduced axes last and merged into one. */
+    for (int i = 0; i < a->ndim; i++)
+        p->kshape[i] = reduced[i] ? 1 : a->shape[i];
+    if (n == 1) {
+        p->b = nd_retain((nd_array *)a);
+        p->axis = axis;
+        return 0;
+    }
+    /* Several axes (or none): kept axes first, the reduced ones last and merged into one. */
     int perm[ND_MAXDIM], nk = 0;
     int64_t shape[ND_MAXDIM], merged = 1;
     for (int i = 0; i < a->ndim; i++)
@@ -169,8 +171,6 @@ static int red_prepare(const nd_array *a, const value *axisv, bool allow_tuple, 
             perm[j++] = i;
             merged *= a->shape[i];
         }
-    for (int i = 0; i < a->ndim; i++)
-        p->kshape[i] = reduced[i] ? 1 : a->shape[i];
     shape[nk] = merged;
     nd_array *t = nd_transpose(a, perm, err);
     if (!t)
@@ -523,29 +523,28 @@ value *np_clip(const value *a, const value *lo, const value *hi, td_err *err)
 
 /* ---- cumsum, sort, unique ------------------------------------------------------- */
 
-/* Resolves axis (None flattens) to an array and a lane layout. */
-static nd_array *along(const nd_array *a, const value *axisv, lanes *l, int *axis, td_err *err)
+/* Resolves axis (None flattens) to an array and its lanes along that axis. */
+static nd_array *along(const nd_array *a, const value *axisv, lanes *l, td_err *err)
 {
     nd_array *b;
+    int axis = 0;
     if (axisv->kind == V_NONE) {
         b = flatten(a, err);
-        *axis = 0;
     } else {
         int64_t ax;
-        if (val_to_int(axisv, &ax, err) < 0 || np_axis_norm(ax, a->ndim, axis, err) < 0)
+        if (val_to_int(axisv, &ax, err) < 0 || np_axis_norm(ax, a->ndim, &axis, err) < 0)
             return NULL;
         b = nd_retain((nd_array *)a);
     }
     if (b)
-        *l = lanes_of(b, *axis);
+        *l = lanes_of(b, axis);
     return b;
 }
 
 value *np_cumsum(const nd_array *a, const value *axisv, td_err *err)
 {
     lanes l;
-    int axis;
-    nd_array *b = along(a, axisv, &l, &axis, err);
+    nd_array *b = along(a, axisv, &l, err);
     if (!b)
         return NULL;
     td_dtype rt = td_sum_dtype(a->dtype);
@@ -639,8 +638,7 @@ static keyed *keyed_alloc(int64_t n, td_err *err)
 value *np_sort(const nd_array *a, const value *axisv, bool arg, td_err *err)
 {
     lanes l;
-    int axis;
-    nd_array *b = along(a, axisv, &l, &axis, err);
+    nd_array *b = along(a, axisv, &l, err);
     if (!b)
         return NULL;
     nd_array *r = nd_new(arg ? TD_INT64 : b->dtype, b->ndim, b->shape, err);
