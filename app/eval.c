@@ -1,6 +1,8 @@
 /* Expression evaluation: names, lambdas and closures, calls, attributes,
  * indexing and slicing, iteration. Reentrant: all state lives in the
  * lang_ctx of one evaluation and in per-thread depth counters. */
+#define _GNU_SOURCE /* pthread_getattr_np */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,10 +14,34 @@
 
 static _Thread_local int eval_depth;
 static _Thread_local int call_depth;
+/* The lowest address evaluation may reach on this thread's stack: worker
+ * threads may have small stacks (OMP_STACKSIZE), so depth alone is not
+ * a safe limit. 0 when unknown. */
+static _Thread_local uintptr_t stack_floor;
+static _Thread_local bool stack_floor_known;
+
+static void find_stack_floor(void)
+{
+    pthread_attr_t attr;
+    void *addr;
+    size_t size;
+    stack_floor_known = true;
+    if (pthread_getattr_np(pthread_self(), &attr) != 0)
+        return;
+    if (pthread_attr_getstack(&attr, &addr, &size) == 0 && addr) {
+        /* keep room for the registry functions and kernels called at the deepest point */
+        size_t margin = size / 4 < ((size_t)256 << 10) ? size / 4 : ((size_t)256 << 10);
+        stack_floor = (uintptr_t)addr + margin;
+    }
+    pthread_attr_destroy(&attr);
+}
 
 int lang_depth_enter(td_err *err)
 {
-    if (eval_depth >= LANG_MAX_EVAL_DEPTH)
+    char here;
+    if (!stack_floor_known)
+        find_stack_floor();
+    if (eval_depth >= LANG_MAX_EVAL_DEPTH || (uintptr_t)&here < stack_floor)
         return td_err_set(err, TD_ERUNTIME, "maximum recursion depth exceeded");
     eval_depth++;
     return 0;

@@ -59,6 +59,10 @@ static value *b_len(call_args *a, td_err *err)
     case V_TUPLE: return val_int(v->u.seq.n);
     case V_STR: return val_int(lang_str_len(v));
     case V_ARRAY:
+        if (v->u.arr.scalar) {
+            td_err_set(err, TD_ETYPE, "object of type '%s' has no len()", val_type_name(v));
+            return NULL;
+        }
         if (v->u.arr.a->ndim == 0) {
             td_err_set(err, TD_ETYPE, "len() of unsized object");
             return NULL;

@@ -328,8 +328,11 @@ static value *seq_repeat(value *s, int64_t times, td_err *err)
         size_t len = s->u.str.len;
         if (len == 0 || times == 0)
             return val_str("", 0);
-        if (lang_check_alloc(len, (size_t)times, err) < 0)
+        if (lang_check_alloc(len, (size_t)times, err) < 0) {
+            td_err_set(err, TD_EMEMORY, "a str of %zu x %lld characters does not fit in the memory budget", len,
+                       (long long)times);
             return NULL;
+        }
         size_t n = len * (size_t)times;
         char *buf = malloc(n + 1);
         if (!buf) {
@@ -379,7 +382,7 @@ static value *seq_binary(ast_binop op, value *a, value *b, td_err *err)
         value *s = is_seq(a) ? a : b, *n = is_seq(a) ? b : a;
         if (is_intlike(n))
             return seq_repeat(s, ival(n), err);
-        if (n->kind == V_ARRAY && n->u.arr.scalar && td_dtype_is_int(n->u.arr.a->dtype))
+        if (n->kind == V_ARRAY && n->u.arr.scalar && !td_dtype_is_float(n->u.arr.a->dtype))
             return seq_repeat(s, nd_get_i64(n->u.arr.a, 0), err);
         td_err_set(err, TD_ETYPE, "can't multiply sequence by non-int of type '%s'", val_type_name(n));
         return NULL;
@@ -500,7 +503,11 @@ value *op_binary(ast_binop op, value *a, value *b, td_err *err)
         return data_binary(op, a, b, err);
     if (a->kind == V_ARRAY || b->kind == V_ARRAY) {
         nd_binop nop;
-        value *other = a->kind == V_ARRAY ? b : a;
+        value *arr = a->kind == V_ARRAY ? a : b, *other = a->kind == V_ARRAY ? b : a;
+        /* a numpy scalar repeats a sequence, as an int does (it has __index__);
+         * a 0-d or larger array multiplies element-wise instead */
+        if (op == OP_MUL && is_seq(other) && arr->u.arr.scalar)
+            return seq_binary(op, a, b, err);
         if (nd_op_of(op, &nop) < 0 || !(is_pynum(other) || other->kind == V_ARRAY || other->kind == V_LIST ||
                                          other->kind == V_TUPLE)) {
             /* a list times a numpy integer repeats the list, as in Python */
@@ -814,8 +821,12 @@ value *op_compare(ast_cmpop op, value *a, value *b, td_err *err)
             return val_bool(identity_equal(a, b) == (op == CMP_EQ));
         goto unordered;
     }
-    if (a->kind == V_ARRAY || b->kind == V_ARRAY)
+    if (a->kind == V_ARRAY || b->kind == V_ARRAY) {
+        value *other = a->kind == V_ARRAY ? b : a;
+        if (!eqop && !(is_pynum(other) || other->kind == V_ARRAY || other->kind == V_LIST || other->kind == V_TUPLE))
+            goto unordered;
         return array_binary(nd_cmp_of(op), a, b, cmp_symbol(op), err);
+    }
     if (is_pynum(a) && is_pynum(b))
         return val_bool(cmp_result(op, cmp_numbers(a, b)));
     if (a->kind == V_STR && b->kind == V_STR)

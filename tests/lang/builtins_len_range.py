@@ -1,0 +1,5 @@
+# len and range (a list in the workbench)
+len([1, 2]), len('abc'), len(()), len(''), len('héllo'), len([[1, 2], [3]])
+list(range(5)), list(range(2, 5)), list(range(10, 0, -3)), list(range(0)), list(range(1, 10, 4))
+list(range(-3)), list(range(5, 1)), list(range(-5, -1)), list(range(3, -3, -2))
+len(range(1000)), sum(range(101))

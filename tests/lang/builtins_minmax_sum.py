@@ -1,0 +1,6 @@
+# min, max (with key and default) and sum (with start)
+min(3, 1, 2), max([4, 9, 2]), max('abc'), min('b', 'a'), max(1, 2.5), min([2, 2.0])
+min([3, 1], key=lambda v: -v), max(['aa', 'b', 'ccc'], key=len), max([], default=7)
+max((1, 'z'), (1, 'a')), max([[1, 2], [1, 3]])
+sum([1, 2, 3]), sum([1, 2.5]), sum([[1], [2]], []), sum([], 10), sum((0.1, 0.2, 0.3)), sum([True, True])
+sum([(1,), (2,)], ()), sum([1, 2], 0.5)

@@ -1,0 +1,2 @@
+x = np.arange(6)
+x and 1

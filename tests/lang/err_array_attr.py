@@ -1,0 +1,3 @@
+y = np.ones((2, 3))
+y.shape
+y.shap

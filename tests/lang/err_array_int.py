@@ -1,0 +1,1 @@
+int(np.arange(3))

@@ -1,0 +1,2 @@
+x = np.arange(6)
+'yes' if x else 'no'

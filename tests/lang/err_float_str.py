@@ -1,0 +1,2 @@
+float('1e5')
+float('abc')

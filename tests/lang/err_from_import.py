@@ -1,0 +1,2 @@
+from thunder import images
+from thunder import foo

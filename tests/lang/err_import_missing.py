@@ -1,0 +1,2 @@
+import thunder
+import scipy

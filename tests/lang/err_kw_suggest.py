@@ -1,0 +1,1 @@
+images.fromarray(np.zeros((2, 3, 4)), labls=[1, 2])

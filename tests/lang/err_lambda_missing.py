@@ -1,0 +1,2 @@
+f = lambda x, y: x
+f(1)

@@ -1,0 +1,3 @@
+f = lambda v: v + missing
+ok = 1
+f(ok)

@@ -1,0 +1,1 @@
+len(np.float64(1))
