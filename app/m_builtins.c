@@ -108,6 +108,13 @@ static value *b_range(call_args *a, td_err *err)
         memcpy(&x, &cur, sizeof x);
         items[i] = val_int(x);
         cur += (uint64_t)step;
+        if ((i & 0xFFFF) == 0xFFFF && td_cancelled()) {
+            for (uint64_t j = 0; j <= i; j++)
+                val_release(items[j]);
+            free(items);
+            td_err_set(err, TD_ECANCEL, "interrupted");
+            return NULL;
+        }
     }
     value *r = val_list(items, (int64_t)count);
     free(items);

@@ -164,32 +164,45 @@ static value *eval_default_source(const char *src, td_err *err)
     return v;
 }
 
+static value *find_default(const reg_param *p, size_t h)
+{
+    for (default_entry *e = default_cache[h]; e; e = e->next)
+        if (e->param == p)
+            return e->v;
+    return NULL;
+}
+
 value *reg_default_value(const reg_param *p, td_err *err)
 {
     size_t h = ((uintptr_t)p >> 4) % DEFAULT_BUCKETS;
     pthread_mutex_lock(&default_lock);
-    for (default_entry *e = default_cache[h]; e; e = e->next) {
-        if (e->param == p) {
-            pthread_mutex_unlock(&default_lock);
-            return e->v;
-        }
-    }
-    /* Evaluated under the lock: defaults are plain literals, so this is quick,
-     * and every thread then sees the one cached value. */
+    value *v = find_default(p, h);
+    pthread_mutex_unlock(&default_lock);
+    if (v)
+        return v;
+    /* Evaluated outside the lock (a default may name np.float64, whose
+     * lookup binds arguments too); when two threads race, the first value
+     * cached wins and the other is dropped. */
     td_err e2;
-    value *v = eval_default_source(p->def, &e2);
+    v = eval_default_source(p->def, &e2);
     if (!v) {
-        pthread_mutex_unlock(&default_lock);
         td_err_set(err, TD_ERUNTIME, "the registry's default for '%s' (%s) is not valid: %s", reg_param_name(p),
                    p->def, e2.msg);
         return NULL;
     }
     default_entry *e = malloc(sizeof *e);
     if (!e) {
-        pthread_mutex_unlock(&default_lock);
         val_release(v);
         td_err_set(err, TD_EMEMORY, "out of memory");
         return NULL;
+    }
+    pthread_mutex_lock(&default_lock);
+    value *won = find_default(p, h);
+    if (won) {
+        pthread_mutex_unlock(&default_lock);
+        free(e);
+        val_release(v);
+        return won;
     }
     e->param = p;
     e->v = v;
@@ -598,7 +611,7 @@ void reg_signature(struct strbuf *sb, const reg_func *fn)
         if (i == va)
             sb_addc(sb, '*');
         sb_add(sb, reg_param_name(p));
-        if (p->def)
+        if (p->def && i != va)
             sb_addf(sb, "=%s", p->def);
     }
     sb_addc(sb, ')');
