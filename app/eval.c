@@ -214,12 +214,12 @@ static value *call_lambda(struct lambda *fn, int nargs, value **args, int nkw, c
             continue;
         if (fn->defaults && fn->defaults[i])
             env->vals[i] = val_retain(fn->defaults[i]);
-        else if (nmissing < REG_MAXPARAMS)
-            missing[nmissing++] = params[i];
+        else if (nmissing++ < REG_MAXPARAMS)
+            missing[nmissing - 1] = params[i];
     }
     if (nmissing) {
         char names[256];
-        join_names(names, sizeof names, missing, nmissing);
+        join_names(names, sizeof names, missing, nmissing < REG_MAXPARAMS ? nmissing : REG_MAXPARAMS);
         td_err_set(err, TD_ETYPE, "<lambda>() missing %d required positional argument%s: %s", nmissing,
                    nmissing == 1 ? "" : "s", names);
         goto out;

@@ -465,6 +465,9 @@ static value *array_binary(nd_binop op, value *a, value *b, const char *opname, 
         if (!y)
             return NULL;
     } else {
+        /* numpy compares None element by element, other objects as a whole */
+        if ((op == ND_EQ || op == ND_NE) && other->kind == V_NONE)
+            return wrap_result(nd_full_f64(TD_BOOL, x->ndim, x->shape, op == ND_NE, err));
         if (op == ND_EQ || op == ND_NE)
             return val_bool(op == ND_NE);
         lang_type_error_operands(err, opname, a, b);
