@@ -409,8 +409,7 @@ size_t lang_str_offset(const value *s, int64_t i)
 /* --- sequences: indexing and slicing --------------------------------------------- */
 
 /* Python's slice.indices(): the count of selected items, and the first. */
-static int64_t slice_adjust(int64_t len, const value *sl, int64_t *start_out, int64_t *step_out,
-                            td_err *err)
+static int64_t slice_adjust(int64_t len, const value *sl, int64_t *start_out, int64_t *step_out, td_err *err)
 {
     int64_t start, stop, step = 1;
     const value *vs = sl->u.slice.start, *ve = sl->u.slice.stop, *vp = sl->u.slice.step;
@@ -538,7 +537,8 @@ static value *seq_subscript(value *obj, value *index, td_err *err)
     if (str)
         td_err_set(err, TD_ETYPE, "string indices must be integers, not '%s'", val_type_name(index));
     else
-        td_err_set(err, TD_ETYPE, "%s indices must be integers or slices, not %s", what, val_type_name(index));
+        td_err_set(err, TD_ETYPE, "%s indices must be integers or slices, not %s", what,
+                   val_type_name(index));
     return NULL;
 }
 
@@ -620,8 +620,9 @@ static value *array_subscript(value *obj, value *index, td_err *err)
     value *const *parts = &index;
     if (index->kind == V_TUPLE) {
         if (index->u.seq.n > ND_MAXDIM) {
-            td_err_set(err, TD_EINDEX, "too many indices for array: array is %d-dimensional, but %lld were indexed",
-                       x->ndim, (long long)index->u.seq.n);
+            td_err_set(err, TD_EINDEX,
+                       "too many indices for array: array is %d-dimensional, but %lld were indexed", x->ndim,
+                       (long long)index->u.seq.n);
             return NULL;
         }
         n = (int)index->u.seq.n;
@@ -668,7 +669,8 @@ static value *array_subscript(value *obj, value *index, td_err *err)
                 if (p->kind == V_LIST && p->u.seq.n > 0 && l->ndim == 1)
                     bad_array_index(err);
                 else
-                    td_err_set(err, TD_EINDEX, "only one-dimensional lists of integers can index an array here");
+                    td_err_set(err, TD_EINDEX,
+                               "only one-dimensional lists of integers can index an array here");
                 goto out;
             }
             lists[k] = nd_astype(l, TD_INT64, err);
@@ -795,10 +797,12 @@ static value *module_attr(interp *in, value *obj, const char *name, td_err *err)
     const char *best = m->table ? reg_suggest(m->table, name) : NULL;
     if (!best && m->submodule_names)
         for (int i = 0; m->submodules[i] && !best; i++)
-            if (lang_edit_distance(m->submodule_names[i], name) <= lang_suggest_limit(name, m->submodule_names[i]))
+            if (lang_edit_distance(m->submodule_names[i], name) <=
+                lang_suggest_limit(name, m->submodule_names[i]))
                 best = m->submodule_names[i];
     if (best)
-        td_err_set(err, TD_EATTR, "module '%s' has no attribute '%s' (did you mean '%s'?)", m->name, name, best);
+        td_err_set(err, TD_EATTR, "module '%s' has no attribute '%s' (did you mean '%s'?)", m->name, name,
+                   best);
     else
         td_err_set(err, TD_EATTR, "module '%s' has no attribute '%s'", m->name, name);
     return NULL;
@@ -824,8 +828,8 @@ value *lang_getattr(interp *in, value *obj, const char *name, td_err *err)
         return (f->flags & REG_PROPERTY) ? call_property(in, f, obj, err) : val_method(obj, f);
     const char *best = t ? reg_suggest(t, name) : NULL;
     if (best)
-        td_err_set(err, TD_EATTR, "'%s' object has no attribute '%s' (did you mean '%s'?)", val_type_name(obj),
-                   name, best);
+        td_err_set(err, TD_EATTR, "'%s' object has no attribute '%s' (did you mean '%s'?)",
+                   val_type_name(obj), name, best);
     else
         td_err_set(err, TD_EATTR, "'%s' object has no attribute '%s'", val_type_name(obj), name);
     return NULL;
@@ -918,7 +922,8 @@ static value *eval_slice_part(lang_ctx *cx, const ast *e, td_err *err)
     if (v->kind == V_NONE || v->kind == V_INT)
         return v;
     int64_t i;
-    if (v->kind == V_BOOL || (v->kind == V_ARRAY && v->u.arr.a->ndim == 0 && td_dtype_is_int(v->u.arr.a->dtype))) {
+    if (v->kind == V_BOOL ||
+        (v->kind == V_ARRAY && v->u.arr.a->ndim == 0 && td_dtype_is_int(v->u.arr.a->dtype))) {
         if (val_to_int(v, &i, err) < 0) {
             val_release(v);
             return NULL;

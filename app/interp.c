@@ -185,13 +185,13 @@ const char *lang_suggest_name(const interp *in, const char *name)
 {
     const char *best = NULL;
     int bestd = 1000;
-#define CONSIDER(cand)                                                              \
-    do {                                                                            \
-        int d_ = lang_edit_distance(name, (cand));                                  \
-        if (d_ <= lang_suggest_limit(name, (cand)) && d_ < bestd) {                 \
-            bestd = d_;                                                             \
-            best = (cand);                                                          \
-        }                                                                           \
+#define CONSIDER(cand)                                                                                       \
+    do {                                                                                                     \
+        int d_ = lang_edit_distance(name, (cand));                                                           \
+        if (d_ <= lang_suggest_limit(name, (cand)) && d_ < bestd) {                                          \
+            bestd = d_;                                                                                      \
+            best = (cand);                                                                                   \
+        }                                                                                                    \
     } while (0)
     if (in)
         for (int i = 0; i < in->nvars; i++)
@@ -254,7 +254,8 @@ static int unpack(lang_ctx *cx, const ast *target, value *v, pending *p, td_err 
     int want = target->u.seq.n;
     int rc = 0;
     if (n < want)
-        rc = td_err_set(err, TD_EVALUE, "not enough values to unpack (expected %d, got %lld)", want, (long long)n);
+        rc = td_err_set(err, TD_EVALUE, "not enough values to unpack (expected %d, got %lld)", want,
+                        (long long)n);
     else if (n > want)
         rc = td_err_set(err, TD_EVALUE, "too many values to unpack (expected %d)", want);
     for (int i = 0; rc == 0 && i < want; i++)
@@ -369,7 +370,8 @@ static int run_from_import(interp *in, const ast *s, td_err *err)
     int rc = 0;
     for (int i = 0; rc == 0 && i < s->u.from_import.n; i++) {
         const char *name = s->u.from_import.names[i];
-        const char *as = s->u.from_import.asnames && s->u.from_import.asnames[i] ? s->u.from_import.asnames[i] : name;
+        const char *as =
+            s->u.from_import.asnames && s->u.from_import.asnames[i] ? s->u.from_import.asnames[i] : name;
         if (!strcmp(name, "*")) {
             if (m->submodules)
                 for (int k = 0; m->submodules[k]; k++)
@@ -705,12 +707,16 @@ static void summary(strbuf *sb, const value *v)
         return;
     case V_IMAGES:
     case V_SERIES:
-        sb_addf(sb, "shape %s, %s", nd_shape_str(data_ndim(v->u.data), data_shape(v->u.data), buf, sizeof buf),
+        sb_addf(sb, "shape %s, %s",
+                nd_shape_str(data_ndim(v->u.data), data_shape(v->u.data), buf, sizeof buf),
                 td_dtype_name(data_dtype(v->u.data)));
         return;
     case V_LIST:
     case V_TUPLE: sb_addf(sb, "%lld items", (long long)v->u.seq.n); return;
-    case V_FUNC: help_lambda(sb, v->u.fn); sb_truncate(sb, sb->len - 1); return;
+    case V_FUNC:
+        help_lambda(sb, v->u.fn);
+        sb_truncate(sb, sb->len - 1);
+        return;
     case V_MODULE: sb_add(sb, v->u.mod->name); return;
     default: {
         size_t start = sb->len;

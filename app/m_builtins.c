@@ -92,8 +92,10 @@ static value *b_range(call_args *a, td_err *err)
     else if (step < 0 && start > stop)
         count = ((uint64_t)start - (uint64_t)stop - 1) / (0 - (uint64_t)step) + 1;
     /* range is a list here (not lazy), so its size is checked like any list */
-    if (count > (uint64_t)INT64_MAX / 2 || lang_check_alloc((size_t)count, sizeof(value) + sizeof(value *), err) < 0) {
-        td_err_set(err, TD_EMEMORY, "range of %llu numbers does not fit in the memory budget (range() makes a list)",
+    if (count > (uint64_t)INT64_MAX / 2 ||
+        lang_check_alloc((size_t)count, sizeof(value) + sizeof(value *), err) < 0) {
+        td_err_set(err, TD_EMEMORY,
+                   "range of %llu numbers does not fit in the memory budget (range() makes a list)",
                    (unsigned long long)count);
         return NULL;
     }
@@ -140,7 +142,8 @@ static char *clean_number(const char *s, size_t len)
     size_t n = 0;
     for (size_t i = 0; i < len; i++) {
         if (s[i] == '_') {
-            if (i == 0 || i + 1 == len || !isdigit((unsigned char)s[i - 1]) || !isdigit((unsigned char)s[i + 1])) {
+            if (i == 0 || i + 1 == len || !isdigit((unsigned char)s[i - 1]) ||
+                !isdigit((unsigned char)s[i + 1])) {
                 free(out);
                 return NULL;
             }
@@ -191,7 +194,8 @@ static value *b_float(call_args *a, td_err *err)
         td_err_set(err, TD_ETYPE, "only size-1 arrays can be converted to Python scalars");
         return NULL;
     }
-    td_err_set(err, TD_ETYPE, "float() argument must be a string or a real number, not '%s'", val_type_name(v));
+    td_err_set(err, TD_ETYPE, "float() argument must be a string or a real number, not '%s'",
+               val_type_name(v));
     return NULL;
 }
 
@@ -269,7 +273,8 @@ static value *b_int(call_args *a, td_err *err)
         return val_int(i);
     }
     default:
-        td_err_set(err, TD_ETYPE, "int() argument must be a string, a bytes-like object or a real number, not '%s'",
+        td_err_set(err, TD_ETYPE,
+                   "int() argument must be a string, a bytes-like object or a real number, not '%s'",
                    val_type_name(v));
         return NULL;
     }
@@ -343,7 +348,8 @@ static value *extreme(call_args *a, bool want_max, td_err *err)
             return NULL;
     } else {
         if (dflt->kind != V_NONE) {
-            td_err_set(err, TD_ETYPE, "Cannot specify a default for %s() with multiple positional arguments", name);
+            td_err_set(err, TD_ETYPE, "Cannot specify a default for %s() with multiple positional arguments",
+                       name);
             return NULL;
         }
         if (lang_items(args, &items, &n, err) < 0)
@@ -356,8 +362,8 @@ static value *extreme(call_args *a, bool want_max, td_err *err)
         td_err_set(err, TD_EVALUE, "%s() arg is an empty sequence", name);
         return NULL;
     }
-    if (key->kind != V_NONE && !(key->kind == V_FUNC || key->kind == V_BUILTIN || key->kind == V_METHOD ||
-                                 key->kind == V_DTYPE)) {
+    if (key->kind != V_NONE &&
+        !(key->kind == V_FUNC || key->kind == V_BUILTIN || key->kind == V_METHOD || key->kind == V_DTYPE)) {
         lang_items_free(items, n);
         td_err_set(err, TD_ETYPE, "'%s' object is not callable", val_type_name(key));
         return NULL;
@@ -521,7 +527,9 @@ static value *b_round(call_args *a, td_err *err)
         }
         td_err_set(err, TD_ETYPE, "type numpy.ndarray doesn't define __round__ method");
         return NULL;
-    default: td_err_set(err, TD_ETYPE, "type %s doesn't define __round__ method", val_type_name(v)); return NULL;
+    default:
+        td_err_set(err, TD_ETYPE, "type %s doesn't define __round__ method", val_type_name(v));
+        return NULL;
     }
 }
 
@@ -569,6 +577,7 @@ static value *b_vars(call_args *a, td_err *err)
     return val_none();
 }
 
+/* clang-format off */
 #define P(name, type, def) {name, type, def}
 #define END {0}
 
@@ -601,5 +610,7 @@ static const reg_func builtin_funcs[] = {
      {P("obj", PT_ANY, "None"), END}},
     {"vars", b_vars, "List the workspace: each variable with its type and a summary.", 0, {END}},
 };
+
+/* clang-format on */
 
 const reg_table reg_builtins = {"builtins", builtin_funcs, sizeof builtin_funcs / sizeof *builtin_funcs};

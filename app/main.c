@@ -15,24 +15,23 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: thunder [options] [SCRIPT | -c CODE | -]\n"
-            "\n"
-            "Thunder's API for images and time series, in a terminal.\n"
-            "With no script, opens the interactive workbench (or, when standard input\n"
-            "is not a terminal, runs it as a script).\n"
-            "\n"
-            "  -c CODE         run CODE and exit\n"
-            "  -               read the script from standard input\n"
-            "  --timing        print each statement's wall time on stderr\n"
-            "  --memory SIZE   memory budget for arrays (e.g. 8G; default 90%% of RAM)\n"
-            "  --threads N     worker threads (default: all cores)\n"
-            "  --help          show this help\n"
-            "  --version       show the version\n"
-            "\n"
-            "In scripts, as in the workbench, an expression on its own line prints its\n"
-            "value. An error stops the script with FILE:LINE:COL: error: KIND: MESSAGE\n"
-            "on stderr and exit status 1.\n");
+    fprintf(out, "usage: thunder [options] [SCRIPT | -c CODE | -]\n"
+                 "\n"
+                 "Thunder's API for images and time series, in a terminal.\n"
+                 "With no script, opens the interactive workbench (or, when standard input\n"
+                 "is not a terminal, runs it as a script).\n"
+                 "\n"
+                 "  -c CODE         run CODE and exit\n"
+                 "  -               read the script from standard input\n"
+                 "  --timing        print each statement's wall time on stderr\n"
+                 "  --memory SIZE   memory budget for arrays (e.g. 8G; default 90%% of RAM)\n"
+                 "  --threads N     worker threads (default: all cores)\n"
+                 "  --help          show this help\n"
+                 "  --version       show the version\n"
+                 "\n"
+                 "In scripts, as in the workbench, an expression on its own line prints its\n"
+                 "value. An error stops the script with FILE:LINE:COL: error: KIND: MESSAGE\n"
+                 "on stderr and exit status 1.\n");
 }
 
 static int bad_usage(const char *fmt, const char *arg)
@@ -118,8 +117,8 @@ static int run_batch(const char *src, size_t len, const char *filename, bool tim
     int status = 0;
     if (rc < 0) {
         fflush(stdout);
-        fprintf(stderr, "%s:%d:%d: error: %s: %s\n", filename, rerr.line, rerr.col, td_errkind_name(rerr.err.kind),
-                rerr.err.msg);
+        fprintf(stderr, "%s:%d:%d: error: %s: %s\n", filename, rerr.line, rerr.col,
+                td_errkind_name(rerr.err.kind), rerr.err.msg);
         status = (rerr.err.kind == TD_ECANCEL || td_cancelled()) ? 130 : 1;
     }
     interp_free(in);

@@ -329,8 +329,8 @@ static value *seq_repeat(value *s, int64_t times, td_err *err)
         if (len == 0 || times == 0)
             return val_str("", 0);
         if (lang_check_alloc(len, (size_t)times, err) < 0) {
-            td_err_set(err, TD_EMEMORY, "a str of %zu x %lld characters does not fit in the memory budget", len,
-                       (long long)times);
+            td_err_set(err, TD_EMEMORY, "a str of %zu x %lld characters does not fit in the memory budget",
+                       len, (long long)times);
             return NULL;
         }
         size_t n = len * (size_t)times;
@@ -346,8 +346,7 @@ static value *seq_repeat(value *s, int64_t times, td_err *err)
     }
     int64_t len = s->u.seq.n;
     size_t n;
-    if (td_mul_overflows((size_t)len, (size_t)times, &n) ||
-        lang_check_alloc(n, sizeof(value *), err) < 0) {
+    if (td_mul_overflows((size_t)len, (size_t)times, &n) || lang_check_alloc(n, sizeof(value *), err) < 0) {
         td_err_set(err, TD_EMEMORY, "a %s of %lld x %lld items does not fit in the memory budget",
                    val_type_name(s), (long long)len, (long long)times);
         return NULL;
@@ -446,8 +445,8 @@ static value *array_binary(nd_binop op, value *a, value *b, const char *opname, 
     if (is_pynum(other)) {
         if (x->ndim > 0) {
             /* numpy 1.x value-based casting: int16 array + 3 stays int16 */
-            return wrap_result(nd_binary_scalar(op, x, scalar_kind_of(other), is_intlike(other) ? ival(other) : 0,
-                                                fval(other), !a_arr, err));
+            return wrap_result(nd_binary_scalar(
+                op, x, scalar_kind_of(other), is_intlike(other) ? ival(other) : 0, fval(other), !a_arr, err));
         }
         /* scalar with scalar: numpy 1.x promotes by type, np.int16(1) + 1 is int64 */
         nd_array *y = number_array(other, err);
@@ -511,8 +510,8 @@ value *op_binary(ast_binop op, value *a, value *b, td_err *err)
          * a 0-d or larger array multiplies element-wise instead */
         if (op == OP_MUL && is_seq(other) && arr->u.arr.scalar)
             return seq_binary(op, a, b, err);
-        if (nd_op_of(op, &nop) < 0 || !(is_pynum(other) || other->kind == V_ARRAY || other->kind == V_LIST ||
-                                         other->kind == V_TUPLE)) {
+        if (nd_op_of(op, &nop) < 0 ||
+            !(is_pynum(other) || other->kind == V_ARRAY || other->kind == V_LIST || other->kind == V_TUPLE)) {
             /* a list times a numpy integer repeats the list, as in Python */
             if (op == OP_MUL && is_seq(other))
                 return seq_binary(op, a, b, err);
@@ -826,7 +825,8 @@ value *op_compare(ast_cmpop op, value *a, value *b, td_err *err)
     }
     if (a->kind == V_ARRAY || b->kind == V_ARRAY) {
         value *other = a->kind == V_ARRAY ? b : a;
-        if (!eqop && !(is_pynum(other) || other->kind == V_ARRAY || other->kind == V_LIST || other->kind == V_TUPLE))
+        if (!eqop &&
+            !(is_pynum(other) || other->kind == V_ARRAY || other->kind == V_LIST || other->kind == V_TUPLE))
             goto unordered;
         return array_binary(nd_cmp_of(op), a, b, cmp_symbol(op), err);
     }

@@ -9,8 +9,8 @@
 #include "parse.h"
 
 const reg_table *const reg_all_tables[] = {
-    &reg_builtins, &reg_td,     &reg_td_images, &reg_td_series, &reg_images, &reg_series,
-    &reg_blocks,   &reg_np,     &reg_np_random, &reg_ndarray,   NULL,
+    &reg_builtins, &reg_td, &reg_td_images, &reg_td_series, &reg_images, &reg_series,
+    &reg_blocks,   &reg_np, &reg_np_random, &reg_ndarray,   NULL,
 };
 
 const reg_func *reg_find(const reg_table *t, const char *name)
@@ -186,8 +186,8 @@ value *reg_default_value(const reg_param *p, td_err *err)
     td_err e2;
     v = eval_default_source(p->def, &e2);
     if (!v) {
-        td_err_set(err, TD_ERUNTIME, "the registry's default for '%s' (%s) is not valid: %s", reg_param_name(p),
-                   p->def, e2.msg);
+        td_err_set(err, TD_ERUNTIME, "the registry's default for '%s' (%s) is not valid: %s",
+                   reg_param_name(p), p->def, e2.msg);
         return NULL;
     }
     default_entry *e = malloc(sizeof *e);
@@ -249,7 +249,8 @@ static value *as_number(const value *v, td_err *err)
     return NULL;
 }
 
-static value *arg_type_error(td_err *err, const char *fname, const char *pname, const char *want, const value *v)
+static value *arg_type_error(td_err *err, const char *fname, const char *pname, const char *want,
+                             const value *v)
 {
     td_err_set(err, TD_ETYPE, "%s() argument '%s' must be %s, not %s", fname, pname, want, val_type_name(v));
     return NULL;
@@ -483,7 +484,8 @@ int reg_bind(struct interp *in, const reg_func *fn, value *self, int nargs, valu
             goto fail;
         }
         for (int i = 0; i < extra; i++) {
-            items[i] = reg_convert(fn->params[va].type, args[va + i], name, reg_param_name(&fn->params[va]), err);
+            items[i] =
+                reg_convert(fn->params[va].type, args[va + i], name, reg_param_name(&fn->params[va]), err);
             if (!items[i]) {
                 for (int j = 0; j < i; j++)
                     val_release(items[j]);
@@ -513,8 +515,8 @@ int reg_bind(struct interp *in, const reg_func *fn, value *self, int nargs, valu
                 }
             }
             if (best)
-                td_err_set(err, TD_ETYPE, "%s() got an unexpected keyword argument '%s' (did you mean '%s'?)", name,
-                           kwnames[k], best);
+                td_err_set(err, TD_ETYPE, "%s() got an unexpected keyword argument '%s' (did you mean '%s'?)",
+                           name, kwnames[k], best);
             else
                 td_err_set(err, TD_ETYPE, "%s() got an unexpected keyword argument '%s'", name, kwnames[k]);
             goto fail;

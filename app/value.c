@@ -320,8 +320,7 @@ int val_to_int(const value *v, int64_t *out, td_err *err)
         return td_err_set(err, TD_ETYPE, "only integer scalar arrays can be converted to a scalar index");
     }
     default:
-        return td_err_set(err, TD_ETYPE, "'%s' object cannot be interpreted as an integer",
-                          val_type_name(v));
+        return td_err_set(err, TD_ETYPE, "'%s' object cannot be interpreted as an integer", val_type_name(v));
     }
 }
 
@@ -417,8 +416,7 @@ static int scan(const value *v, int depth, shape_scan *s, td_err *err)
         sub_shape = NULL;
         scan_dtype(s, TD_FLOAT64);
         break;
-    default:
-        return td_err_set(err, TD_ETYPE, "cannot make an array holding '%s' values", val_type_name(v));
+    default: return td_err_set(err, TD_ETYPE, "cannot make an array holding '%s' values", val_type_name(v));
     }
     /* A leaf (number or array) fixes the remaining axes. */
     if (depth + sub_ndim > ND_MAXDIM)

@@ -141,7 +141,8 @@ static void test_statement_texts(void **state)
     texts t = {.n = 0};
     run_opts opts = {.filename = "<test>", .first_line = 1, .on_success = record, .user = &t};
     run_error rerr;
-    const char *src = "x = [1,\n     2]  # two\n\n# a comment line\ny = 3; z = 'é'\nw = x[0] + undefined\nv = 1";
+    const char *src =
+        "x = [1,\n     2]  # two\n\n# a comment line\ny = 3; z = 'é'\nw = x[0] + undefined\nv = 1";
     assert_int_equal(interp_run(in, src, strlen(src), &opts, &rerr), -1);
     assert_int_equal(t.n, 3);
     assert_string_equal(t.items[0], "x = [1,\n     2]  # two");
@@ -202,7 +203,8 @@ static void test_interp_call_threads(void **state)
     (void)state;
     interp *in = interp_new();
     run_error rerr;
-    assert_int_equal(run(in, "offset = 100\ng = lambda v: lambda m: v * m\nf = lambda v: g(v)(2) + offset", &rerr), 0);
+    assert_int_equal(
+        run(in, "offset = 100\ng = lambda v: lambda m: v * m\nf = lambda v: g(v)(2) + offset", &rerr), 0);
     value *fn = interp_lookup(in, "f");
     assert_non_null(fn);
     enum { NT = 8 };
