@@ -86,7 +86,7 @@ value *data_subscript(value *self, value *index, td_err *err)
                    val_type_name(self), v->ndim, n);
         return NULL;
     }
-    nd_index idx[ND_MAXDIM];
+    nd_index idx[ND_MAXDIM] = {0};
     nd_array *lists[ND_MAXDIM] = {0};
     int nlists = 0;
     value *result = NULL;

@@ -35,7 +35,7 @@ static int shape_of(value *t, int64_t *shape, int *ndim, td_err *err)
 static value *random_reader(call_args *a, bool images, td_err *err)
 {
     int64_t shape[ND_MAXDIM];
-    int ndim;
+    int ndim = 0;
     int64_t seed;
     if (shape_of(a->v[0], shape, &ndim, err) < 0 || val_to_int(a->v[2], &seed, err) < 0)
         return NULL;
