@@ -6,6 +6,7 @@
 #include "testutil.h"
 
 #include "interp.h"
+#include "registry.h"
 #include "strbuf.h"
 
 typedef struct capture {
@@ -246,6 +247,129 @@ static void test_recursion_limit(void **state)
     interp_free(in);
 }
 
+/* A function that hands back its bound arguments as a tuple. */
+static value *echo_args(call_args *a, td_err *err)
+{
+    (void)err;
+    for (int i = 0; i < a->n; i++)
+        val_retain(a->v[i]);
+    return val_tuple(a->v, a->n);
+}
+
+/* clang-format off */
+static const reg_func test_funcs[] = {
+    {"conv", echo_args, "Conversions.", 0,
+     {{"dt", PT_DTYPE, NULL}, {"shape", PT_SHAPE, "(2, 3)"}, {"nums", PT_NUMS, "1.5"}, {"flag", PT_BOOL, "0"},
+      {"opt", PT_INT, "None"}, {0}}},
+    {"kwrest", echo_args, "Keyword-only defaults.", REG_KWONLY_REST,
+     {{"a", PT_ANY, NULL}, {"axis", PT_INT, "None"}, {0}}},
+    {"star", echo_args, "Varargs then keywords.", REG_VARARGS,
+     {{"first", PT_ANY, NULL}, {"*rest", PT_NUMBER, NULL}, {"sep", PT_STR, "'-'"}, {0}}},
+};
+/* clang-format on */
+static const reg_table test_table = {"test", test_funcs, sizeof test_funcs / sizeof *test_funcs};
+
+static value *bind_call(const char *fname, int nargs, value **args, int nkw, const char **kwn, value **kwv,
+                        td_err *err)
+{
+    call_args ca;
+    if (reg_bind(NULL, reg_find(&test_table, fname), NULL, nargs, args, nkw, kwn, kwv, &ca, err) < 0)
+        return NULL;
+    value *r = reg_call(&ca, err);
+    reg_unbind(&ca);
+    return r;
+}
+
+static void test_registry_binding(void **state)
+{
+    (void)state;
+    td_err err;
+    strbuf sb = SB_INIT;
+
+    /* dtype spellings and the converted defaults */
+    const char *spellings[] = {"float64", "<i2", "uint8"};
+    const td_dtype want[] = {TD_FLOAT64, TD_INT16, TD_UINT8};
+    for (int k = 0; k < 3; k++) {
+        value *dt = val_cstr(spellings[k]);
+        value *r = bind_call("conv", 1, &dt, 0, NULL, NULL, &err);
+        CHECK_OK(r, &err);
+        assert_int_equal(r->u.seq.items[0]->kind, V_DTYPE);
+        assert_int_equal(r->u.seq.items[0]->u.dtype, want[k]);
+        sb_truncate(&sb, 0);
+        val_repr(&sb, r, &err);
+        if (k == 0)
+            assert_string_equal(sb_str(&sb), "(dtype('float64'), (2, 3), 1.5, False, None)");
+        val_release(r);
+        val_release(dt);
+    }
+    value *bad = val_cstr("float99");
+    assert_null(bind_call("conv", 1, &bad, 0, NULL, NULL, &err));
+    assert_int_equal(err.kind, TD_ETYPE);
+    val_release(bad);
+    value *num = val_int(3);
+    assert_null(bind_call("conv", 1, &num, 0, NULL, NULL, &err));
+    assert_string_equal(err.msg, "Cannot interpret '3' as a data type");
+
+    /* shape from an int, numbers from a list */
+    value *args[3] = {val_dtype(TD_BOOL), val_int(4), NULL};
+    value *lst[2] = {val_int(1), val_float(2.5)};
+    args[2] = val_list(lst, 2);
+    value *r = bind_call("conv", 3, args, 0, NULL, NULL, &err);
+    CHECK_OK(r, &err);
+    sb_truncate(&sb, 0);
+    val_repr(&sb, r, &err);
+    assert_string_equal(sb_str(&sb), "(dtype('bool'), (4,), (1, 2.5), False, None)");
+    val_release(r);
+    value *str = val_cstr("x");
+    value *old = args[1];
+    args[1] = str;
+    assert_null(bind_call("conv", 2, args, 0, NULL, NULL, &err));
+    assert_string_equal(err.msg, "conv() argument 'shape' must be int or tuple of ints, not str");
+    args[1] = old;
+
+    /* keyword-only parameters after the required ones */
+    assert_null(bind_call("kwrest", 2, args, 0, NULL, NULL, &err));
+    assert_string_equal(err.msg, "kwrest() takes 1 positional argument but 2 were given");
+    const char *kn[] = {"axis"};
+    value *kv[] = {num};
+    r = bind_call("kwrest", 1, args, 1, kn, kv, &err);
+    CHECK_OK(r, &err);
+    assert_int_equal(r->u.seq.items[1]->u.i, 3);
+    val_release(r);
+    const char *typo[] = {"axsi"};
+    assert_null(bind_call("kwrest", 1, args, 1, typo, kv, &err));
+    assert_string_equal(err.msg, "kwrest() got an unexpected keyword argument 'axsi' (did you mean 'axis'?)");
+
+    /* varargs collect the extra positionals, converted one by one */
+    value *sargs[3] = {str, val_int(1), val_float(2.0)};
+    r = bind_call("star", 3, sargs, 0, NULL, NULL, &err);
+    CHECK_OK(r, &err);
+    sb_truncate(&sb, 0);
+    val_repr(&sb, r, &err);
+    assert_string_equal(sb_str(&sb), "('x', (1, 2.0), '-')");
+    val_release(r);
+    assert_null(bind_call("star", 0, NULL, 0, NULL, NULL, &err));
+    assert_string_equal(err.msg, "star() missing 1 required positional argument: 'first'");
+
+    /* signatures as help() shows them */
+    sb_truncate(&sb, 0);
+    reg_signature(&sb, reg_find(&test_table, "star"));
+    assert_string_equal(sb_str(&sb), "star(first, *rest, sep='-')");
+    sb_truncate(&sb, 0);
+    reg_signature(&sb, reg_find(&test_table, "kwrest"));
+    assert_string_equal(sb_str(&sb), "kwrest(a, *, axis=None)");
+    assert_string_equal(reg_suggest(&test_table, "stra"), "star");
+    assert_null(reg_suggest(&test_table, "zzzzzz"));
+
+    for (int k = 0; k < 3; k++)
+        val_release(args[k]);
+    val_release(sargs[1]);
+    val_release(sargs[2]);
+    val_release(str);
+    val_release(num);
+    sb_free(&sb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -256,6 +380,7 @@ int main(void)
         cmocka_unit_test(test_output),
         cmocka_unit_test(test_interp_call_threads),
         cmocka_unit_test(test_recursion_limit),
+        cmocka_unit_test(test_registry_binding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
