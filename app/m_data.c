@@ -417,11 +417,11 @@ value *m_data_clip(call_args *a, td_err *err)
 /* The language value of record i: an image, or a series record of (length,). */
 static value *record_value(const td_data *d, int64_t i, td_err *err)
 {
-    nd_array *r = data_record_range(d, i, i + 1, err);
-    if (!r)
-        return NULL;
-    nd_array *one = nd_view(r, 0, r->ndim - 1, r->shape + 1, err);
-    nd_release(r);
+    int nlead = data_nlead(d);
+    const nd_array *v = d->values;
+    int64_t size = data_record_size(d);
+    /* A Series record is 1-D (length,); an image keeps its value shape. */
+    nd_array *one = nd_view(v, i * size, v->ndim - nlead, v->shape + nlead, err);
     return one ? val_array(one) : NULL;
 }
 

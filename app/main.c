@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "interp.h"
+#include "reference.h"
+#include "strbuf.h"
 #include "repl.h"
 #include "thunder.h"
 
@@ -28,6 +30,7 @@ static void usage(FILE *out)
                  "  --threads N     worker threads (default: all cores)\n"
                  "  --help          show this help\n"
                  "  --version       show the version\n"
+                 "  --reference     print the command reference (Markdown) from the registry\n"
                  "\n"
                  "In scripts, as in the workbench, an expression on its own line prints its\n"
                  "value. An error stops the script with FILE:LINE:COL: error: KIND: MESSAGE\n"
@@ -144,6 +147,13 @@ int main(int argc, char **argv)
         }
         if (!strcmp(arg, "--version")) {
             printf("thunder %s\n", PACKAGE_VERSION);
+            return 0;
+        }
+        if (!strcmp(arg, "--reference")) {
+            strbuf sb = SB_INIT;
+            reference_markdown(&sb);
+            fputs(sb_str(&sb), stdout);
+            sb_free(&sb);
             return 0;
         }
         if (!strcmp(arg, "--timing")) {

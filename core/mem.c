@@ -15,7 +15,8 @@
 #define TD_BIG_BUFFER (2u << 20)
 #define TD_ALIGN 64
 
-enum { BUF_MMAP, BUF_ALIGNED, BUF_MALLOC };
+/* BUF_INLINE: header and data in one block, so a small array costs one allocation. */
+enum { BUF_MMAP, BUF_INLINE, BUF_MALLOC };
 
 struct td_buf {
     atomic_int refcount;
@@ -148,29 +149,22 @@ int td_mem_parse_size(const char *text, size_t *out, td_err *err)
 
 static td_buf *buf_alloc(size_t nbytes, bool zeroed, td_err *err)
 {
-    td_buf *b = malloc(sizeof *b);
-    if (!b) {
-        td_err_set(err, TD_EMEMORY, "out of memory");
-        return NULL;
-    }
     size_t n = nbytes ? nbytes : 1;
-    if (charge(n, err) < 0) {
-        free(b);
+    if (charge(n, err) < 0)
         return NULL;
-    }
-    atomic_init(&b->refcount, 1);
-    b->nbytes = nbytes;
-    b->counted = n;
+    td_buf *b;
     if (n >= TD_BIG_BUFFER) {
+        b = malloc(sizeof *b);
         size_t page = (size_t)sysconf(_SC_PAGESIZE);
         size_t len = (n + page - 1) / page * page;
-        void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        void *p = b ? mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) : MAP_FAILED;
         if (p == MAP_FAILED) {
+            int e = errno;
             uncharge(n);
             free(b);
             double v;
             char u = human(n, &v);
-            td_err_set(err, TD_EMEMORY, "cannot allocate %.1f%c: %s", v, u, strerror(errno));
+            td_err_set(err, TD_EMEMORY, "cannot allocate %.1f%c: %s", v, u, strerror(b ? e : ENOMEM));
             return NULL;
         }
 #if defined(HAVE_MADVISE) && defined(MADV_HUGEPAGE)
@@ -178,21 +172,25 @@ static td_buf *buf_alloc(size_t nbytes, bool zeroed, td_err *err)
 #endif
         b->how = BUF_MMAP;
         b->mapped = len;
-        b->data = p;
-        return b; /* anonymous mappings are already zero */
+        b->data = p; /* anonymous mappings are already zero */
+    } else {
+        void *p = NULL;
+        if (posix_memalign(&p, TD_ALIGN, TD_ALIGN + n) != 0) {
+            uncharge(n);
+            td_err_set(err, TD_EMEMORY, "cannot allocate %zu bytes", n);
+            return NULL;
+        }
+        _Static_assert(sizeof(td_buf) <= TD_ALIGN, "the inline header must fit in one alignment unit");
+        b = p;
+        b->how = BUF_INLINE;
+        b->mapped = 0;
+        b->data = (char *)p + TD_ALIGN;
+        if (zeroed)
+            memset(b->data, 0, n);
     }
-    void *p = NULL;
-    if (posix_memalign(&p, TD_ALIGN, n) != 0) {
-        uncharge(n);
-        free(b);
-        td_err_set(err, TD_EMEMORY, "cannot allocate %zu bytes", n);
-        return NULL;
-    }
-    if (zeroed)
-        memset(p, 0, n);
-    b->how = BUF_ALIGNED;
-    b->mapped = 0;
-    b->data = p;
+    atomic_init(&b->refcount, 1);
+    b->nbytes = nbytes;
+    b->counted = n;
     return b;
 }
 
@@ -243,12 +241,20 @@ void td_buf_release(td_buf *b)
 {
     if (!b || atomic_fetch_sub_explicit(&b->refcount, 1, memory_order_acq_rel) != 1)
         return;
-    if (b->how == BUF_MMAP)
-        munmap(b->data, b->mapped);
-    else
-        free(b->data);
     uncharge(b->counted);
-    free(b);
+    switch (b->how) {
+    case BUF_MMAP:
+        munmap(b->data, b->mapped);
+        free(b);
+        break;
+    case BUF_INLINE:
+        free(b);
+        break;
+    default:
+        free(b->data);
+        free(b);
+        break;
+    }
 }
 
 /* Scratch blocks carry their size in a header so that freeing uncharges it. */
