@@ -14,5 +14,6 @@
 #include "thunder/random.h"
 #include "thunder/npy.h"
 #include "thunder/data.h"
+#include "thunder/io.h"
 
 #endif
