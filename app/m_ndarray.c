@@ -20,11 +20,7 @@ static nd_array *self_arr(call_args *a)
 
 static value *nda_shape(call_args *a, td_err *err)
 {
-    nd_array *x = self_arr(a);
-    value *items[ND_MAXDIM];
-    for (int i = 0; i < x->ndim; i++)
-        items[i] = val_int(x->shape[i]);
-    return val_tuple(items, x->ndim);
+    return np_shape_tuple(self_arr(a));
 }
 
 static value *nda_ndim(call_args *a, td_err *err)
@@ -86,9 +82,7 @@ static value *nda_astype(call_args *a, td_err *err)
 
 static value *nda_flatten(call_args *a, td_err *err)
 {
-    nd_array *x = self_arr(a);
-    int64_t n = x->size;
-    return np_val(nd_reshape(x, 1, &n, err));
+    return np_val(np_flatten(self_arr(a), err));
 }
 
 static value *nda_copy(call_args *a, td_err *err)

@@ -328,9 +328,7 @@ static value *np_reshape_fn(call_args *a, td_err *err)
 
 static value *np_ravel(call_args *a, td_err *err)
 {
-    nd_array *x = arg_arr(a, 0);
-    int64_t n = x->size;
-    return np_val(nd_reshape(x, 1, &n, err));
+    return np_val(np_flatten(arg_arr(a, 0), err));
 }
 
 static value *np_copy(call_args *a, td_err *err)
@@ -378,11 +376,7 @@ static value *np_expand_dims(call_args *a, td_err *err)
 
 static value *np_shape(call_args *a, td_err *err)
 {
-    nd_array *x = arg_arr(a, 0);
-    value *items[ND_MAXDIM];
-    for (int i = 0; i < x->ndim; i++)
-        items[i] = val_int(x->shape[i]);
-    return val_tuple(items, x->ndim);
+    return np_shape_tuple(arg_arr(a, 0));
 }
 
 static value *np_ndim(call_args *a, td_err *err)
@@ -483,8 +477,7 @@ static value *concat(array_list *l, const value *axisv, td_err *err)
     int axis;
     if (axisv->kind == V_NONE) {
         for (int i = 0; i < l->n; i++) {
-            int64_t n = l->v[i]->size;
-            nd_array *f = nd_reshape(l->v[i], 1, &n, err);
+            nd_array *f = np_flatten(l->v[i], err);
             if (!f)
                 goto end;
             nd_release(l->v[i]);

@@ -104,10 +104,18 @@ static int64_t lane_at(const lanes *l, int64_t lane, int64_t k)
     return (o * l->len + k) * l->inner + i;
 }
 
-static nd_array *flatten(const nd_array *a, td_err *err)
+nd_array *np_flatten(const nd_array *a, td_err *err)
 {
     int64_t n = a->size;
     return nd_reshape(a, 1, &n, err);
+}
+
+value *np_shape_tuple(const nd_array *a)
+{
+    value *items[ND_MAXDIM];
+    for (int i = 0; i < a->ndim; i++)
+        items[i] = val_int(a->shape[i]);
+    return val_tuple(items, a->ndim);
 }
 
 /* ---- axes and reductions ------------------------------------------------------ */
@@ -529,7 +537,7 @@ static nd_array *along(const nd_array *a, const value *axisv, lanes *l, td_err *
     nd_array *b;
     int axis = 0;
     if (axisv->kind == V_NONE) {
-        b = flatten(a, err);
+        b = np_flatten(a, err);
     } else {
         int64_t ax;
         if (val_to_int(axisv, &ax, err) < 0 || np_axis_norm(ax, a->ndim, &axis, err) < 0)
@@ -667,7 +675,7 @@ value *np_sort(const nd_array *a, const value *axisv, bool arg, td_err *err)
 
 value *np_unique(const nd_array *a, bool return_index, bool return_inverse, bool return_counts, td_err *err)
 {
-    nd_array *b = flatten(a, err);
+    nd_array *b = np_flatten(a, err);
     if (!b)
         return NULL;
     lanes l = {1, b->size, 1};

@@ -24,6 +24,11 @@ value *np_like(const value *like, nd_array *a);
 /* The array inside a V_ARRAY value (borrowed). */
 nd_array *np_arr(const value *v);
 
+/* The elements as a 1-D array (a view: arrays are contiguous). */
+nd_array *np_flatten(const nd_array *a, td_err *err);
+/* a's shape as a tuple of ints. */
+value *np_shape_tuple(const nd_array *a);
+
 /* Normalises an axis against ndim (negative counts from the end), with
  * numpy's AxisError message. */
 int np_axis_norm(int64_t axis, int ndim, int *out, td_err *err);
