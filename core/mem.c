@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -29,6 +30,82 @@ struct td_buf {
 
 static atomic_size_t mem_in_use;
 static atomic_size_t mem_budget; /* 0: not yet computed */
+
+/* Freed large mappings are kept for reuse, as malloc keeps freed memory:
+ * faulting in fresh pages (the kernel zeroes every one) costs more than
+ * most operations that fill them, and a session often repeats an
+ * operation of the same size. Cached pages are not charged to the budget
+ * and are returned to the OS when an allocation would exceed it. */
+#define POOL_SLOTS 4
+static struct {
+    pthread_mutex_t lock;
+    void *addr[POOL_SLOTS];
+    size_t len[POOL_SLOTS];
+} pool = {PTHREAD_MUTEX_INITIALIZER, {0}, {0}};
+
+/* A cached mapping of at least len bytes and not much more, or NULL. */
+static void *pool_take(size_t len, size_t *got)
+{
+    void *p = NULL;
+    pthread_mutex_lock(&pool.lock);
+    int best = -1;
+    for (int i = 0; i < POOL_SLOTS; i++)
+        if (pool.addr[i] && pool.len[i] >= len && pool.len[i] - len <= len / 4 &&
+            (best < 0 || pool.len[i] < pool.len[best]))
+            best = i;
+    if (best >= 0) {
+        p = pool.addr[best];
+        *got = pool.len[best];
+        pool.addr[best] = NULL;
+    }
+    pthread_mutex_unlock(&pool.lock);
+    return p;
+}
+
+/* Keeps a mapping for reuse, evicting the smallest cached one when full. */
+static void pool_put(void *addr, size_t len)
+{
+    void *evict = NULL;
+    size_t evict_len = 0;
+    pthread_mutex_lock(&pool.lock);
+    int slot = -1;
+    for (int i = 0; i < POOL_SLOTS && slot < 0; i++)
+        if (!pool.addr[i])
+            slot = i;
+    if (slot < 0) {
+        slot = 0;
+        for (int i = 1; i < POOL_SLOTS; i++)
+            if (pool.len[i] < pool.len[slot])
+                slot = i;
+        if (pool.len[slot] > len) {
+            evict = addr; /* everything cached is bigger: let this one go */
+            evict_len = len;
+            slot = -1;
+        } else {
+            evict = pool.addr[slot];
+            evict_len = pool.len[slot];
+        }
+    }
+    if (slot >= 0) {
+        pool.addr[slot] = addr;
+        pool.len[slot] = len;
+    }
+    pthread_mutex_unlock(&pool.lock);
+    if (evict)
+        munmap(evict, evict_len);
+}
+
+/* Returns every cached mapping to the OS. */
+static void pool_flush(void)
+{
+    pthread_mutex_lock(&pool.lock);
+    for (int i = 0; i < POOL_SLOTS; i++) {
+        if (pool.addr[i])
+            munmap(pool.addr[i], pool.len[i]);
+        pool.addr[i] = NULL;
+    }
+    pthread_mutex_unlock(&pool.lock);
+}
 
 bool td_mul_overflows(size_t a, size_t b, size_t *out)
 {
@@ -102,9 +179,16 @@ static char human(size_t n, double *v)
 /* Charges n bytes to the budget, or fails with a MemoryError. */
 static int charge(size_t n, td_err *err)
 {
+    bool flushed = false;
     size_t budget = td_mem_budget();
     size_t cur = atomic_load(&mem_in_use);
     for (;;) {
+        if ((n > budget || cur > budget - n) && !flushed) {
+            /* Cached pages still occupy memory: give them back before refusing. */
+            pool_flush();
+            flushed = true;
+            continue;
+        }
         if (n > budget || cur > budget - n) {
             double want, lim;
             char wu = human(n, &want), lu = human(budget, &lim);
@@ -157,7 +241,15 @@ static td_buf *buf_alloc(size_t nbytes, bool zeroed, td_err *err)
         b = malloc(sizeof *b);
         size_t page = (size_t)sysconf(_SC_PAGESIZE);
         size_t len = (n + page - 1) / page * page;
-        void *p = b ? mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) : MAP_FAILED;
+        size_t got = 0;
+        void *p = b ? pool_take(len, &got) : NULL;
+        bool reused = p != NULL;
+        if (reused)
+            len = got;
+        else if (b)
+            p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        else
+            p = MAP_FAILED;
         if (p == MAP_FAILED) {
             int e = errno;
             uncharge(n);
@@ -168,11 +260,14 @@ static td_buf *buf_alloc(size_t nbytes, bool zeroed, td_err *err)
             return NULL;
         }
 #if defined(HAVE_MADVISE) && defined(MADV_HUGEPAGE)
-        madvise(p, len, MADV_HUGEPAGE);
+        if (!reused)
+            madvise(p, len, MADV_HUGEPAGE);
 #endif
+        if (reused && zeroed)
+            memset(p, 0, n);
         b->how = BUF_MMAP;
         b->mapped = len;
-        b->data = p; /* anonymous mappings are already zero */
+        b->data = p; /* fresh anonymous mappings are already zero */
     } else {
         void *p = NULL;
         if (posix_memalign(&p, TD_ALIGN, TD_ALIGN + n) != 0) {
@@ -244,7 +339,7 @@ void td_buf_release(td_buf *b)
     uncharge(b->counted);
     switch (b->how) {
     case BUF_MMAP:
-        munmap(b->data, b->mapped);
+        pool_put(b->data, b->mapped);
         free(b);
         break;
     case BUF_INLINE:
