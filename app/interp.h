@@ -50,7 +50,7 @@ value *interp_call(interp *in, value *fn, int nargs, value **args, td_err *err);
 /* The workspace: named variables in the order they were first assigned. */
 int interp_nvars(const interp *in);
 const char *interp_var_name(const interp *in, int i);
-value *interp_var_value(const interp *in, int i); /* borrowed */
+value *interp_var_value(const interp *in, int i);         /* borrowed */
 value *interp_lookup(const interp *in, const char *name); /* borrowed, or NULL */
 
 /* Writes text to the interpreter's output (thread-safe). */

@@ -8,8 +8,8 @@
 #include "thunder/error.h"
 
 /* Limits that turn hostile input into errors instead of crashes. */
-#define PARSE_MAX_DEPTH 200         /* nesting of brackets and expressions */
-#define PARSE_MAX_LINE (1 << 20)    /* characters in one logical line */
+#define PARSE_MAX_DEPTH 200       /* nesting of brackets and expressions */
+#define PARSE_MAX_LINE  (1 << 20) /* characters in one logical line */
 
 /* Where a syntax error is. line/col are 1-based. */
 typedef struct parse_pos {

@@ -28,7 +28,7 @@ typedef enum ptype {
     PT_DTYPE,    /* dtype object, type (float, int, bool) or dtype name -> V_DTYPE */
     PT_IMAGES,
     PT_SERIES,
-    PT_DATA      /* Images or Series */
+    PT_DATA /* Images or Series */
 } ptype;
 
 #define REG_MAXPARAMS 16
@@ -82,8 +82,8 @@ typedef struct reg_table {
 
 /* A namespace the language can name: td, td.images, np, np.random. */
 typedef struct module {
-    const char *name;              /* as imported: "thunder", "numpy" */
-    const reg_table *table;        /* its functions */
+    const char *name;                       /* as imported: "thunder", "numpy" */
+    const reg_table *table;                 /* its functions */
     const struct module *const *submodules; /* NULL-terminated, or NULL */
     const char *const *submodule_names;     /* attribute names of the submodules */
 } module;
@@ -109,8 +109,8 @@ struct strbuf;
 void reg_signature(struct strbuf *sb, const reg_func *fn);
 
 /* The tables, defined in the m_*.c files. */
-extern const reg_table reg_images, reg_series, reg_blocks, reg_ndarray, reg_np, reg_np_random,
-    reg_td, reg_td_images, reg_td_series, reg_builtins;
+extern const reg_table reg_images, reg_series, reg_blocks, reg_ndarray, reg_np, reg_np_random, reg_td,
+    reg_td_images, reg_td_series, reg_builtins;
 extern const module mod_thunder, mod_td_images, mod_td_series, mod_numpy, mod_np_random;
 
 /* The methods of a value's type, or NULL. */

@@ -14,7 +14,7 @@
 
 /* Buffers at least this large are mmap'd and advised for huge pages. */
 #define TD_BIG_BUFFER (2u << 20)
-#define TD_ALIGN 64
+#define TD_ALIGN      64
 
 /* BUF_INLINE: header and data in one block, so a small array costs one allocation. */
 enum { BUF_MMAP, BUF_INLINE, BUF_MALLOC };
@@ -193,8 +193,8 @@ static int charge(size_t n, td_err *err)
             double want, lim;
             char wu = human(n, &want), lu = human(budget, &lim);
             return td_err_set(err, TD_EMEMORY,
-                              "cannot allocate %.1f%c: over the memory budget of %.1f%c (see --memory)",
-                              want, wu, lim, lu);
+                              "cannot allocate %.1f%c: over the memory budget of %.1f%c (see --memory)", want,
+                              wu, lim, lu);
         }
         if (atomic_compare_exchange_weak(&mem_in_use, &cur, cur + n))
             return 0;
@@ -215,10 +215,22 @@ int td_mem_parse_size(const char *text, size_t *out, td_err *err)
         return td_err_set(err, TD_EVALUE, "invalid memory size '%s' (use e.g. 512M or 8G)", text);
     double mult = 1;
     switch (toupper((unsigned char)*end)) {
-    case 'K': mult = 1024.0; end++; break;
-    case 'M': mult = 1024.0 * 1024; end++; break;
-    case 'G': mult = 1024.0 * 1024 * 1024; end++; break;
-    case 'T': mult = 1024.0 * 1024 * 1024 * 1024; end++; break;
+    case 'K':
+        mult = 1024.0;
+        end++;
+        break;
+    case 'M':
+        mult = 1024.0 * 1024;
+        end++;
+        break;
+    case 'G':
+        mult = 1024.0 * 1024 * 1024;
+        end++;
+        break;
+    case 'T':
+        mult = 1024.0 * 1024 * 1024 * 1024;
+        end++;
+        break;
     default: break;
     }
     if (mult > 1 && toupper((unsigned char)*end) == 'I')
@@ -342,9 +354,7 @@ void td_buf_release(td_buf *b)
         pool_put(b->data, b->mapped);
         free(b);
         break;
-    case BUF_INLINE:
-        free(b);
-        break;
+    case BUF_INLINE: free(b); break;
     default:
         free(b->data);
         free(b);

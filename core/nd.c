@@ -9,8 +9,7 @@
 static int check_ndim(int ndim, td_err *err)
 {
     if (ndim < 0 || ndim > ND_MAXDIM)
-        return td_err_set(err, TD_EVALUE, "arrays may have at most %d dimensions, not %d", ND_MAXDIM,
-                          ndim);
+        return td_err_set(err, TD_EVALUE, "arrays may have at most %d dimensions, not %d", ND_MAXDIM, ndim);
     return 0;
 }
 
@@ -186,8 +185,7 @@ nd_array *nd_squeeze(const nd_array *a, int axis, td_err *err)
     int n = 0;
     if (axis >= 0) {
         if (axis >= a->ndim) {
-            td_err_set(err, TD_EVALUE, "axis %d is out of bounds for array of dimension %d", axis,
-                       a->ndim);
+            td_err_set(err, TD_EVALUE, "axis %d is out of bounds for array of dimension %d", axis, a->ndim);
             return NULL;
         }
         if (a->shape[axis] != 1) {

@@ -31,17 +31,17 @@ typedef enum td_dtype {
 
 /* X-macro over every dtype: X(enum, C type, name). Kernels use it to
  * instantiate one loop per dtype. bool is stored as one byte, 0 or 1. */
-#define TD_FOR_EACH_DTYPE(X)         \
-    X(TD_BOOL, uint8_t, bool)        \
-    X(TD_INT8, int8_t, int8)         \
-    X(TD_UINT8, uint8_t, uint8)      \
-    X(TD_INT16, int16_t, int16)      \
-    X(TD_UINT16, uint16_t, uint16)   \
-    X(TD_INT32, int32_t, int32)      \
-    X(TD_UINT32, uint32_t, uint32)   \
-    X(TD_INT64, int64_t, int64)      \
-    X(TD_UINT64, uint64_t, uint64)   \
-    X(TD_FLOAT32, float, float32)    \
+#define TD_FOR_EACH_DTYPE(X)                                                                                 \
+    X(TD_BOOL, uint8_t, bool)                                                                                \
+    X(TD_INT8, int8_t, int8)                                                                                 \
+    X(TD_UINT8, uint8_t, uint8)                                                                              \
+    X(TD_INT16, int16_t, int16)                                                                              \
+    X(TD_UINT16, uint16_t, uint16)                                                                           \
+    X(TD_INT32, int32_t, int32)                                                                              \
+    X(TD_UINT32, uint32_t, uint32)                                                                           \
+    X(TD_INT64, int64_t, int64)                                                                              \
+    X(TD_UINT64, uint64_t, uint64)                                                                           \
+    X(TD_FLOAT32, float, float32)                                                                            \
     X(TD_FLOAT64, double, float64)
 
 size_t td_dtype_size(td_dtype t);

@@ -101,8 +101,8 @@ typedef enum nd_binop {
 nd_array *nd_binary(nd_binop op, const nd_array *a, const nd_array *b, td_err *err);
 /* With a Python scalar on one side (scalar_left: scalar op a), using
  * value-based casting (td_promote_scalar). */
-nd_array *nd_binary_scalar(nd_binop op, const nd_array *a, td_scalar_kind kind, int64_t ival,
-                           double fval, bool scalar_left, td_err *err);
+nd_array *nd_binary_scalar(nd_binop op, const nd_array *a, td_scalar_kind kind, int64_t ival, double fval,
+                           bool scalar_left, td_err *err);
 
 typedef enum nd_unop {
     ND_NEG,

@@ -172,9 +172,12 @@ static void test_par_for_progress(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_nbytes_overflow),     cmocka_unit_test(test_budget_refuses),
-        cmocka_unit_test(test_parse_size),          cmocka_unit_test(test_views_share_buffer),
-        cmocka_unit_test(test_par_for_sum_and_error), cmocka_unit_test(test_par_for_cancel),
+        cmocka_unit_test(test_nbytes_overflow),
+        cmocka_unit_test(test_budget_refuses),
+        cmocka_unit_test(test_parse_size),
+        cmocka_unit_test(test_views_share_buffer),
+        cmocka_unit_test(test_par_for_sum_and_error),
+        cmocka_unit_test(test_par_for_cancel),
         cmocka_unit_test(test_par_for_progress),
     };
     return cmocka_run_group_tests_name("mem_par", tests, NULL, NULL);

@@ -17,16 +17,15 @@
 #include "thunder.h"
 
 /* Asserts that a call succeeded, printing the library's message if not. */
-#define CHECK_OK(expr, errp)                                                         \
-    do {                                                                             \
-        if (!(expr))                                                                 \
-            fail_msg("%s failed: %s: %s", #expr, td_errkind_name((errp)->kind),      \
-                     (errp)->msg);                                                   \
+#define CHECK_OK(expr, errp)                                                                                 \
+    do {                                                                                                     \
+        if (!(expr))                                                                                         \
+            fail_msg("%s failed: %s: %s", #expr, td_errkind_name((errp)->kind), (errp)->msg);                \
     } while (0)
 
 /* Asserts |got - want| <= atol + rtol * |want| for every element (NaN == NaN). */
-static inline void assert_array_close(const nd_array *got, const double *want, int64_t n,
-                                      double rtol, double atol)
+static inline void assert_array_close(const nd_array *got, const double *want, int64_t n, double rtol,
+                                      double atol)
 {
     assert_int_equal(got->size, n);
     for (int64_t i = 0; i < n; i++) {
@@ -64,13 +63,13 @@ static inline const char *shared_data_dir(void)
     return NULL;
 }
 
-#define SKIP_WITHOUT_SHARED_DATA(dir)                                                 \
-    const char *dir = shared_data_dir();                                              \
-    do {                                                                              \
-        if (!dir) {                                                                   \
-            print_message("skipped: the shared data folder (../shared/data) is absent\n"); \
-            skip();                                                                   \
-        }                                                                             \
+#define SKIP_WITHOUT_SHARED_DATA(dir)                                                                        \
+    const char *dir = shared_data_dir();                                                                     \
+    do {                                                                                                     \
+        if (!dir) {                                                                                          \
+            print_message("skipped: the shared data folder (../shared/data) is absent\n");                   \
+            skip();                                                                                          \
+        }                                                                                                    \
     } while (0)
 
 #endif
