@@ -9,7 +9,7 @@
 #include "parse.h"
 
 const reg_table *const reg_all_tables[] = {
-    &reg_builtins, &reg_td, &reg_td_images, &reg_td_series, &reg_images, &reg_series,
+    &reg_builtins, &reg_ui, &reg_td, &reg_td_images, &reg_td_series, &reg_images, &reg_series,
     &reg_blocks,   &reg_np, &reg_np_random, &reg_ndarray,   NULL,
 };
 
@@ -356,7 +356,8 @@ value *reg_convert(ptype t, value *v, const char *fname, const char *pname, td_e
     case PT_ARRAY: {
         if (v->kind == V_ARRAY && !v->u.arr.scalar)
             return val_retain(v);
-        if (!(val_is_number(v) || v->kind == V_LIST || v->kind == V_TUPLE || v->kind == V_ARRAY))
+        if (!(val_is_number(v) || v->kind == V_LIST || v->kind == V_TUPLE || v->kind == V_ARRAY ||
+              v->kind == V_IMAGES || v->kind == V_SERIES))
             return arg_type_error(err, fname, pname, "array-like", v);
         nd_array *a = val_to_array(v, err);
         return a ? val_array(a) : NULL;

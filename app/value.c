@@ -461,6 +461,8 @@ nd_array *val_to_array(const value *v, td_err *err)
 {
     if (v->kind == V_ARRAY)
         return nd_retain(v->u.arr.a);
+    if (v->kind == V_IMAGES || v->kind == V_SERIES) /* Thunder's __array__ is toarray() */
+        return data_toarray(v->u.data, err);
     shape_scan s = {.ndim = 0};
     if (scan(v, 0, &s, err) < 0)
         return NULL;

@@ -79,7 +79,7 @@ static void test_views_share_buffer(void **state)
     assert_null(nd_view(b, 10, 1, row, &err)); /* past the end */
     int64_t bad[2] = {5, 5};
     assert_null(nd_reshape(b, 2, bad, &err));
-    assert_string_equal(err.msg, "cannot reshape array of size 12 into shape (5, 5)");
+    assert_string_equal(err.msg, "cannot reshape array of size 12 into shape (5,5)");
     int64_t infer[2] = {-1, 6};
     nd_array *c = nd_reshape(b, 2, infer, &err);
     CHECK_OK(c, &err);
