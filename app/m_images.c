@@ -1,4 +1,5 @@
 /* The methods of Images: one table entry each. */
+#include "m_blocks.h"
 #include "m_data.h"
 
 static value *m_images_map(call_args *a, td_err *err)
@@ -51,6 +52,15 @@ static const reg_func images_funcs[] = {
     {"tolocal", m_data_tolocal, "Local representation (the data are already local).", 0, {END}},
     {"tospark", m_data_tospark, "Spark representation (not available: thunder runs locally).", 0,
      {P("engine", PT_ANY, "None"), END}},
+    {"toseries", m_images_toseries, "Per-pixel time series: Series of shape (*image_shape, n).", 0,
+     {P("chunk_size", PT_ANY, "'auto'"), END}},
+    {"totimeseries", m_images_toseries, "Per-pixel time series (the seed's name; same as toseries).", 0,
+     {P("chunk_size", PT_ANY, "'auto'"), END}},
+    {"toblocks", m_images_toblocks, "Cut into Blocks ('auto', kilobytes as a str, or pixels per axis).", 0,
+     {P("chunk_size", PT_ANY, "'auto'"), P("padding", PT_ANY, "None"), END}},
+    {"map_as_series", m_images_map_as_series, "Images from a function of every pixel's time series.", 0,
+     {P("func", PT_CALLABLE, NULL), P("value_size", PT_INT, "None"), P("dtype", PT_DTYPE, "None"),
+      P("chunk_size", PT_ANY, "'auto'"), P("block_size", PT_ANY, "None"), END}},
 };
 
 const reg_table reg_images = {"Images", images_funcs, sizeof images_funcs / sizeof *images_funcs};

@@ -1,4 +1,5 @@
 /* The methods of Series: one table entry each. */
+#include "m_blocks.h"
 #include "m_data.h"
 
 static value *m_series_map(call_args *a, td_err *err)
@@ -60,6 +61,9 @@ static const reg_func series_funcs[] = {
     {"tolocal", m_data_tolocal, "Local representation (the data are already local).", 0, {END}},
     {"tospark", m_data_tospark, "Spark representation (not available: thunder runs locally).", 0,
      {P("engine", PT_ANY, "None"), END}},
+    {"toimages", m_series_toimages, "Images, one per index position: shape (length, *base_shape).", 0,
+     {P("chunk_size", PT_ANY, "'auto'"), END}},
+    {"totimeseries", m_series_totimeseries, "The same records as a TimeSeries (which is a Series).", 0, {END}},
 };
 
 const reg_table reg_series = {"Series", series_funcs, sizeof series_funcs / sizeof *series_funcs};

@@ -41,6 +41,16 @@ def movie_pixels(path):
     return a
 
 
+def movie_uint16(path):
+    """A 200 x 512 x 512 uint16 movie: a fixed background, slow drift and noise."""
+    rng = np.random.RandomState(1)
+    base = 1000 + 200 * rng.rand(512, 512)
+    drift = 5 * np.sin(np.arange(200) / 20.0)[:, None, None]
+    a = (base[None] + drift + 30 * rng.randn(200, 512, 512)).astype(np.uint16)
+    np.save(path, a)
+    return a
+
+
 # name: (data maker, thunder setup, thunder statement, numpy function of the data)
 CASES = {
     "series_map_lambda": (
@@ -48,6 +58,18 @@ CASES = {
         "data = td.series.fromarray(np.load(PATH))",
         "out = data.map(lambda x: x - x.mean())",
         lambda a: a - a.mean(axis=1, keepdims=True),
+    ),
+    "images_toseries": (
+        movie_uint16,
+        "data = td.images.fromarray(np.load(PATH))",
+        "out = data.toseries()",
+        lambda a: np.ascontiguousarray(a.transpose(1, 2, 0)),
+    ),
+    "images_map_as_series": (
+        movie_uint16,
+        "data = td.images.fromarray(np.load(PATH))",
+        "out = data.map_as_series(lambda x: x - x.mean())",
+        lambda a: a - a.mean(axis=0),
     ),
 }
 

@@ -15,5 +15,6 @@
 #include "thunder/npy.h"
 #include "thunder/data.h"
 #include "thunder/io.h"
+#include "thunder/convert.h"
 
 #endif

@@ -1,0 +1,21 @@
+/* Conversions in the language: the Images and Series methods that lead to
+ * Series, Images or Blocks (their table entries live in m_images.c and
+ * m_series.c; the Blocks table is in m_blocks.c). */
+#ifndef THUNDER_M_BLOCKS_H
+#define THUNDER_M_BLOCKS_H
+
+#include "registry.h"
+#include "value.h"
+
+/* Images.toseries(chunk_size='auto'), Images.totimeseries(chunk_size='auto'). */
+value *m_images_toseries(call_args *a, td_err *err);
+/* Images.toblocks(chunk_size='auto', padding=None). */
+value *m_images_toblocks(call_args *a, td_err *err);
+/* Images.map_as_series(func, value_size=None, dtype=None, chunk_size='auto', block_size=None). */
+value *m_images_map_as_series(call_args *a, td_err *err);
+/* Series.toimages(chunk_size='auto'). */
+value *m_series_toimages(call_args *a, td_err *err);
+/* Series.totimeseries(): a TimeSeries is a Series, so the same values, index and labels. */
+value *m_series_totimeseries(call_args *a, td_err *err);
+
+#endif
