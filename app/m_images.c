@@ -1,6 +1,7 @@
 /* The methods of Images: one table entry each. */
 #include "m_blocks.h"
 #include "m_data.h"
+#include "m_imgops.h"
 
 static value *m_images_map(call_args *a, td_err *err)
 {
@@ -61,6 +62,26 @@ static const reg_func images_funcs[] = {
     {"map_as_series", m_images_map_as_series, "Images from a function of every pixel's time series.", 0,
      {P("func", PT_CALLABLE, NULL), P("value_size", PT_INT, "None"), P("dtype", PT_DTYPE, "None"),
       P("chunk_size", PT_ANY, "'auto'"), P("block_size", PT_ANY, "None"), END}},
+    {"sample", m_images_sample, "A random sample of images, drawn with replacement from numpy's generator.", 0,
+     {P("nsamples", PT_INT, "100"), P("seed", PT_INT, "None"), END}},
+    {"max_projection", m_images_max_projection, "Maximum of each image along one of its axes.", 0,
+     {P("axis", PT_INT, "2"), END}},
+    {"max_min_projection", m_images_max_min_projection,
+     "Maximum plus minimum of each image along one of its axes, in the image dtype.", 0, {P("axis", PT_INT, "2"), END}},
+    {"subsample", m_images_subsample, "Every factor-th pixel along each image axis (an int or one per axis).", 0,
+     {P("factor", PT_SHAPE, NULL), END}},
+    {"gaussian_filter", m_images_gaussian_filter,
+     "Gaussian smoothing of each image (scipy.ndimage; sigma and order per axis or for all).", 0,
+     {P("sigma", PT_NUMS, "2"), P("order", PT_SHAPE, "0"), END}},
+    {"uniform_filter", m_images_uniform_filter, "Mean over a size-wide window around each pixel (scipy.ndimage).", 0,
+     {P("size", PT_SHAPE, "2"), END}},
+    {"median_filter", m_images_median_filter, "Median over a size-wide window around each pixel (scipy.ndimage).",
+     0, {P("size", PT_SHAPE, "2"), END}},
+    {"localcorr", m_images_localcorr,
+     "Correlation of every pixel's time course with its neighbourhood's mean; an array of the image shape.", 0,
+     {P("neighborhood", PT_SHAPE, "2"), P("size", PT_SHAPE, "None"), END}},
+    {"subtract", m_images_subtract, "Subtract a number or an image (of the image shape) from every image.", 0,
+     {P("val", PT_ANY, NULL), END}},
 };
 
 const reg_table reg_images = {"Images", images_funcs, sizeof images_funcs / sizeof *images_funcs};

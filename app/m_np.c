@@ -1248,6 +1248,16 @@ static void rng_unlock(void)
     pthread_mutex_unlock(&rng_lock);
 }
 
+td_rng *np_random_acquire(void)
+{
+    return rng_lock_get();
+}
+
+void np_random_release(void)
+{
+    rng_unlock();
+}
+
 static value *rnd_seed(call_args *a, td_err *err)
 {
     int64_t s;

@@ -80,6 +80,11 @@ value *np_squeeze(const nd_array *a, const value *axis, td_err *err);
 value *np_nonzero(const nd_array *a, td_err *err);
 value *np_reshape(const nd_array *a, const value *shape, td_err *err);
 
+/* numpy's global generator (np.random.seed, rand), locked until
+ * np_random_release: for Thunder methods that draw from it (Images.sample). */
+td_rng *np_random_acquire(void);
+void np_random_release(void);
+
 /* Python scalar of element i (bool, int or float), as item()/tolist(). */
 value *np_item_at(const nd_array *a, int64_t i);
 value *np_tolist(const nd_array *a);

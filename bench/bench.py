@@ -51,6 +51,89 @@ def movie_uint16(path):
     return a
 
 
+try:
+    from scipy import ndimage as ndi
+except ImportError:
+    ndi = None
+
+
+def scipy_ndimage():
+    if ndi is None:
+        raise RuntimeError("scipy is not installed (Debian: python3-scipy)")
+    return ndi
+
+
+_calcium = {}
+
+
+def calcium_footprints(rng, shape, ncells, length):
+    """Somata: Gaussian blobs at random places, each with a calcium trace of
+    sparse spikes decaying over a few frames, scaled per cell."""
+    centres = [rng.randint(12, n - 12, ncells) for n in shape]
+    radius = rng.uniform(3, 6, ncells)
+    spikes = rng.rand(ncells, length) < 0.02
+    kernel = np.exp(-np.arange(30) / 8.0)
+    traces = np.array([np.convolve(s, kernel)[:length] for s in spikes]) * rng.uniform(100, 400, (ncells, 1))
+    return centres, radius, traces.astype(np.float32)
+
+
+def calcium_movie(path):
+    """A 200 x 512 x 512 uint16 calcium-imaging-like movie: a smooth tissue
+    background, 150 cells with spiking traces, and shot noise. Generated once
+    per run."""
+    if "movie" not in _calcium:
+        rng = np.random.RandomState(2)
+        t, h, w = 200, 512, 512
+        yy, xx = np.mgrid[0:h, 0:w]
+        movie = np.empty((t, h, w), np.float32)
+        movie[:] = (300 + 80 * np.sin(yy / 70.0) * np.cos(xx / 90.0)).astype(np.float32)
+        (cy, cx), radius, traces = calcium_footprints(rng, (h, w), 150, t)
+        py, px = np.mgrid[-12:13, -12:13]
+        for c in range(len(radius)):
+            foot = np.exp(-(py ** 2 + px ** 2) / (2 * radius[c] ** 2)).astype(np.float32)
+            movie[:, cy[c] - 12:cy[c] + 13, cx[c] - 12:cx[c] + 13] += traces[c][:, None, None] * foot
+        movie += rng.standard_normal((t, h, w)).astype(np.float32) * np.sqrt(movie)
+        _calcium["movie"] = np.clip(movie, 0, 65535).astype(np.uint16)
+    np.save(path, _calcium["movie"])
+    return _calcium["movie"]
+
+
+def calcium_volume(path):
+    """40 uint16 volumes of 256 x 256 x 16: the same kind of tissue in 3-D,
+    80 cells spread over the planes."""
+    if "volume" not in _calcium:
+        rng = np.random.RandomState(3)
+        t, h, w, d = 40, 256, 256, 16
+        yy, xx, zz = np.mgrid[0:h, 0:w, 0:d]
+        vol = np.empty((t, h, w, d), np.float32)
+        vol[:] = (300 + 80 * np.sin(yy / 50.0) * np.cos(xx / 60.0) - 2.0 * zz).astype(np.float32)
+        (cy, cx), radius, traces = calcium_footprints(rng, (h, w), 80, t)
+        cz = rng.randint(2, d - 2, len(radius))
+        py, px, pz = np.mgrid[-12:13, -12:13, 0:d]
+        for c in range(len(radius)):
+            foot = np.exp(-(py ** 2 + px ** 2 + (4.0 * (pz - cz[c])) ** 2) / (2 * radius[c] ** 2))
+            vol[:, cy[c] - 12:cy[c] + 13, cx[c] - 12:cx[c] + 13, :] += \
+                traces[c][:, None, None, None] * foot.astype(np.float32)
+        vol += rng.standard_normal(vol.shape).astype(np.float32) * np.sqrt(vol)
+        _calcium["volume"] = np.clip(vol, 0, 65535).astype(np.uint16)
+    np.save(path, _calcium["volume"])
+    return _calcium["volume"]
+
+
+def np_localcorr(a, size):
+    """Thunder's localcorr without the per-pixel corrcoef calls: blur each image,
+    then the Pearson correlation of every pixel's two time courses."""
+    b = scipy_ndimage().uniform_filter(a, (1,) + (size,) * (a.ndim - 1))
+    x = a.astype(np.float64)
+    y = b.astype(np.float64)
+    x -= x.mean(axis=0)
+    y -= y.mean(axis=0)
+    return (x * y).sum(axis=0) / np.sqrt((x * x).sum(axis=0) * (y * y).sum(axis=0))
+
+
+IMAGES = "data = td.images.fromarray(np.load(PATH))"
+
+
 # name: (data maker, thunder setup, thunder statement, numpy function of the data)
 CASES = {
     "series_map_lambda": (
@@ -71,6 +154,35 @@ CASES = {
         "out = data.map_as_series(lambda x: x - x.mean())",
         lambda a: a - a.mean(axis=0),
     ),
+    "images_gaussian_filter": (
+        calcium_movie, IMAGES, "out = data.gaussian_filter(2)",
+        lambda a: scipy_ndimage().gaussian_filter(a, (0, 2, 2)),
+    ),
+    "images_uniform_filter": (
+        calcium_movie, IMAGES, "out = data.uniform_filter(3)",
+        lambda a: scipy_ndimage().uniform_filter(a, (1, 3, 3)),
+    ),
+    "images_median_filter_3": (
+        calcium_movie, IMAGES, "out = data.median_filter(3)",
+        lambda a: scipy_ndimage().median_filter(a, (1, 3, 3)),
+    ),
+    "images_median_filter_5": (
+        calcium_movie, IMAGES, "out = data.median_filter(5)",
+        lambda a: scipy_ndimage().median_filter(a, (1, 5, 5)),
+    ),
+    "images_localcorr": (calcium_movie, IMAGES, "out = data.localcorr(3)", lambda a: np_localcorr(a, 3)),
+    "images_max_projection": (calcium_movie, IMAGES, "out = data.max_projection(axis=1)", lambda a: a.max(axis=2)),
+    "images_mean": (calcium_movie, IMAGES, "out = data.mean()", lambda a: a.mean(axis=0, keepdims=True)),
+    "images_std": (calcium_movie, IMAGES, "out = data.std()", lambda a: a.std(axis=0, keepdims=True)),
+    "volume_gaussian_filter": (
+        calcium_volume, IMAGES, "out = data.gaussian_filter(2)",
+        lambda a: scipy_ndimage().gaussian_filter(a, (0, 2, 2, 2)),
+    ),
+    "volume_median_filter": (
+        calcium_volume, IMAGES, "out = data.median_filter(3)",
+        lambda a: scipy_ndimage().median_filter(a, (1, 3, 3, 3)),
+    ),
+    "volume_max_projection": (calcium_volume, IMAGES, "out = data.max_projection(axis=2)", lambda a: a.max(axis=3)),
 }
 
 

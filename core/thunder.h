@@ -16,5 +16,6 @@
 #include "thunder/data.h"
 #include "thunder/io.h"
 #include "thunder/convert.h"
+#include "thunder/imgops.h"
 
 #endif
