@@ -168,6 +168,8 @@ value *lang_predefined(const char *name)
         if (!strcmp(predefined[i].name, name))
             return val_module(predefined[i].mod);
     const reg_func *f = reg_find(&reg_builtins, name);
+    if (!f)
+        f = reg_find(&reg_ui, name); /* show, stats, run, save_history, quit */
     return f ? val_builtin(f) : NULL;
 }
 
@@ -201,6 +203,8 @@ const char *lang_suggest_name(const interp *in, const char *name)
     for (size_t i = 0; i < reg_builtins.n; i++)
         if (reg_builtins.funcs[i].name)
             CONSIDER(reg_builtins.funcs[i].name);
+    for (size_t i = 0; i < reg_ui.n; i++)
+        CONSIDER(reg_ui.funcs[i].name);
 #undef CONSIDER
     return best;
 }
@@ -559,7 +563,7 @@ static const char *table_title(const reg_table *t)
 static void help_func(strbuf *sb, const reg_func *f, bool qualified)
 {
     const reg_table *t = reg_table_of(f);
-    if (qualified && t && strcmp(t->owner, "builtins") != 0)
+    if (qualified && t && t != &reg_builtins && t != &reg_ui)
         sb_addf(sb, "%s.", t->owner);
     reg_signature(sb, f);
     if (f->flags & REG_PROPERTY)
@@ -620,6 +624,9 @@ static void help_overview(strbuf *sb)
     for (size_t i = 0; i < reg_builtins.n; i++)
         if (reg_builtins.funcs[i].name)
             sb_addf(sb, " %s", reg_builtins.funcs[i].name);
+    sb_add(sb, "\nWorkbench:");
+    for (size_t i = 0; i < reg_ui.n; i++)
+        sb_addf(sb, " %s", reg_ui.funcs[i].name);
     sb_add(sb, "\nMethods: help(x) lists the methods of an Images, Series or ndarray value x;\n"
                "help(x.method) shows one. vars() lists the workspace.\n");
 }
@@ -669,6 +676,8 @@ void lang_help(interp *in, value *v)
             }
             if (!done) {
                 const reg_func *f = reg_find(&reg_builtins, s);
+                if (!f)
+                    f = reg_find(&reg_ui, s);
                 if (f)
                     help_func(&sb, f, true);
                 else

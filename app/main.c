@@ -10,10 +10,11 @@
 #include <unistd.h>
 
 #include "interp.h"
+#include "m_ui.h"
 #include "reference.h"
 #include "strbuf.h"
-#include "repl.h"
 #include "thunder.h"
+#include "tui.h"
 
 static void usage(FILE *out)
 {
@@ -25,6 +26,10 @@ static void usage(FILE *out)
                  "\n"
                  "  -c CODE         run CODE and exit\n"
                  "  -               read the script from standard input\n"
+                 "  -i SCRIPT       open the workbench after running SCRIPT in it\n"
+                 "  --replay FILE   re-run a recorded session (FILE as printed when the\n"
+                 "                  workbench closes): in the workbench on a terminal,\n"
+                 "                  else as a script\n"
                  "  --timing        print each statement's wall time on stderr\n"
                  "  --memory SIZE   memory budget for arrays (e.g. 8G; default 90%% of RAM)\n"
                  "  --threads N     worker threads (default: all cores)\n"
@@ -114,7 +119,9 @@ static int run_batch(const char *src, size_t len, const char *filename, bool tim
         return 1;
     }
     interp_set_output(in, batch_output, NULL);
-    run_opts opts = {.filename = filename, .first_line = 1, .echo = true, .timing = timing};
+    /* recorded, so that save_history() works in scripts too */
+    run_opts opts = {
+        .filename = filename, .first_line = 1, .echo = true, .timing = timing, .on_success = m_ui_record};
     run_error rerr;
     int rc = interp_run(in, src, len, &opts, &rerr);
     int status = 0;
@@ -136,7 +143,7 @@ static int run_batch(const char *src, size_t len, const char *filename, bool tim
 int main(int argc, char **argv)
 {
     bool timing = false;
-    const char *script = NULL, *code = NULL;
+    const char *script = NULL, *code = NULL, *startup = NULL;
     bool from_stdin = false;
     int i;
     for (i = 1; i < argc; i++) {
@@ -182,6 +189,11 @@ int main(int argc, char **argv)
                 return bad_usage("option '%s' needs the code to run", "-c");
             code = argv[++i];
             break;
+        } else if (!strcmp(arg, "-i") || !strcmp(arg, "--replay")) {
+            if (i + 1 >= argc)
+                return bad_usage("option '%s' needs a file", arg);
+            startup = argv[++i];
+            break;
         } else if (!strcmp(arg, "-")) {
             from_stdin = true;
             break;
@@ -196,9 +208,14 @@ int main(int argc, char **argv)
     /* A closed pipe ends the program quietly, as for any filter. */
     signal(SIGPIPE, SIG_DFL);
 
-    if (!script && !code && !from_stdin) {
-        if (isatty(STDIN_FILENO))
-            return repl_run();
+    bool terminal = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+    if (startup) {
+        if (terminal)
+            return ui_run(startup);
+        script = startup; /* no terminal: the same commands as a script */
+    } else if (!script && !code && !from_stdin) {
+        if (terminal)
+            return ui_run(NULL);
         from_stdin = true;
     }
 

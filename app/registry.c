@@ -9,7 +9,7 @@
 #include "parse.h"
 
 const reg_table *const reg_all_tables[] = {
-    &reg_builtins, &reg_td, &reg_td_images, &reg_td_series, &reg_images, &reg_series,
+    &reg_builtins, &reg_ui, &reg_td, &reg_td_images, &reg_td_series, &reg_images, &reg_series,
     &reg_blocks,   &reg_np, &reg_np_random, &reg_ndarray,   NULL,
 };
 

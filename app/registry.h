@@ -110,7 +110,8 @@ void reg_signature(struct strbuf *sb, const reg_func *fn);
 
 /* The tables, defined in the m_*.c files. */
 extern const reg_table reg_images, reg_series, reg_blocks, reg_ndarray, reg_np, reg_np_random, reg_td,
-    reg_td_images, reg_td_series, reg_builtins;
+    reg_td_images, reg_td_series, reg_builtins,
+    reg_ui; /* the workbench's functions (m_ui.c) */
 extern const module mod_thunder, mod_td_images, mod_td_series, mod_numpy, mod_np_random;
 
 /* The methods of a value's type, or NULL. */
