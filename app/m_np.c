@@ -1168,7 +1168,8 @@ static const reg_func np_funcs[] = {
      {P("a", PT_ARRAY, NULL), END}},
 
     /* files */
-    {"save", np_save, "Write an array to a .npy file ('.npy' is appended when missing).", 0,
+    {"save", np_save, "Write an array to a .npy file ('.npy' is appended when missing).",
+     REG_WRITES,
      {P("file", PT_STR, NULL), P("arr", PT_ANY, NULL), END}},
     {"load", np_load, "Read an array from a .npy file.", 0, {P("file", PT_STR, NULL), END}},
 

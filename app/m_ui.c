@@ -101,19 +101,41 @@ void m_ui_session_close(void)
     pthread_mutex_unlock(&session_lock);
 }
 
+/* Written to a temporary sibling, synced and renamed over path, so that a
+ * full disk or a size limit keeps an older script whole and leaves nothing
+ * partial behind. */
 int m_ui_session_save(const char *path, td_err *err)
 {
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return td_err_set(err, errno == ENOENT ? TD_ENOTFOUND : TD_EIO, "can't write '%s': %s", path,
-                          strerror(errno));
+    strbuf tmp = SB_INIT;
+    sb_addf(&tmp, "%s.%ld.tmp", path, (long)getpid());
+    int fd = open(sb_str(&tmp), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        int e = errno;
+        sb_free(&tmp);
+        return td_err_set(err, e == ENOENT ? TD_ENOTFOUND : TD_EIO, "can't write '%s': %s", path,
+                          strerror(e));
+    }
     pthread_mutex_lock(&session_lock);
-    size_t n = session_log.len;
-    size_t w = n ? fwrite(session_log.buf, 1, n, f) : 0;
+    int e = 0;
+    for (size_t off = 0; off < session_log.len && !e;) {
+        ssize_t w = write(fd, session_log.buf + off, session_log.len - off);
+        if (w > 0)
+            off += (size_t)w;
+        else if (w < 0 && errno != EINTR)
+            e = errno;
+    }
     pthread_mutex_unlock(&session_lock);
-    int e = errno;
-    if (fclose(f) != 0 || w != n)
-        return td_err_set(err, TD_EIO, "can't write '%s': %s", path, strerror(errno ? errno : e));
+    if (!e && fsync(fd) != 0)
+        e = errno;
+    if (close(fd) != 0 && !e)
+        e = errno;
+    if (!e && rename(sb_str(&tmp), path) != 0)
+        e = errno;
+    if (e)
+        unlink(sb_str(&tmp));
+    sb_free(&tmp);
+    if (e)
+        return td_err_set(err, TD_EIO, "can't write '%s': %s", path, strerror(e));
     return 0;
 }
 
@@ -335,7 +357,7 @@ static const reg_func ui_funcs[] = {
     {"run", m_ui_run, "Run a script here, one command at a time: a saved session replays to the same workspace.",
      0, {P("path", PT_STR, NULL), END}},
     {"save_history", m_ui_save_history, "Write the commands of this session that succeeded to a script.",
-     0, {P("path", PT_STR, NULL), END}},
+     REG_WRITES, {P("path", PT_STR, NULL), END}},
     {"quit", m_ui_quit, "Leave the workbench (in a script: stop it).", 0, {END}},
 };
 /* clang-format on */

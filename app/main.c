@@ -207,6 +207,10 @@ int main(int argc, char **argv)
 
     /* A closed pipe ends the program quietly, as for any filter. */
     signal(SIGPIPE, SIG_DFL);
+    /* Over a file-size limit (ulimit -f), a write fails with EFBIG and the
+     * writer cleans up, instead of the process dying with its output half
+     * written. */
+    signal(SIGXFSZ, SIG_IGN);
 
     bool terminal = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
     if (startup) {

@@ -1,6 +1,7 @@
 /* The registry: lookup, did-you-mean, argument binding and conversion,
  * cached defaults, signatures. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -582,12 +583,43 @@ void reg_unbind(call_args *a)
     a->n = 0;
 }
 
+static atomic_bool writes_confined;
+
+void reg_confine_writes(bool on)
+{
+    atomic_store(&writes_confined, on);
+}
+
+/* A path below the working directory: relative (also after the "file://"
+ * the readers and writers strip), with no ".." component. */
+static bool path_below_cwd(const char *p)
+{
+    if (!strncmp(p, "file://", 7))
+        p += 7;
+    if (!*p || *p == '/')
+        return false;
+    for (const char *c = p; *c;) {
+        size_t n = strcspn(c, "/");
+        if (n == 2 && c[0] == '.' && c[1] == '.')
+            return false;
+        c += n;
+        c += *c == '/';
+    }
+    return true;
+}
+
 value *reg_call(call_args *a, td_err *err)
 {
     td_err local;
     if (!err)
         err = &local;
     td_err_clear(err);
+    if ((a->fn->flags & REG_WRITES) && atomic_load(&writes_confined) && a->n > 0 &&
+        a->v[0]->kind == V_STR && !path_below_cwd(a->v[0]->u.str.s)) {
+        td_err_set(err, TD_EIO, "%s(): writing outside the working directory is not allowed here: '%s'",
+                   a->fn->name, a->v[0]->u.str.s);
+        return NULL;
+    }
     value *r = a->fn->fn(a, err);
     if (!r && err->kind == TD_OK)
         td_err_set(err, TD_ERUNTIME, "%s() failed without saying why", a->fn->name);

@@ -62,7 +62,10 @@ enum {
     REG_PROPERTY = 1 << 1, /* an attribute computed on access (shape, dtype, T): no call */
     /* Without REG_VARARGS: the parameters that have a default can only be
      * given by keyword (numpy's `*, axis=None`). */
-    REG_KWONLY_REST = 1 << 2
+    REG_KWONLY_REST = 1 << 2,
+    /* The first parameter is the path of a file or directory the function
+     * writes or replaces (see reg_confine_writes). */
+    REG_WRITES = 1 << 3
 };
 
 typedef struct reg_func {
@@ -103,6 +106,12 @@ void reg_unbind(call_args *a);
 
 /* Calls fn with already-bound arguments. */
 value *reg_call(call_args *a, td_err *err);
+
+/* Confines every REG_WRITES function to relative paths without a ".."
+ * component: the working directory and below. Off by default; the fuzzing
+ * harness turns it on (process-wide) and runs each script in a scratch
+ * directory, so that what a script invents cannot write anywhere else. */
+void reg_confine_writes(bool on);
 
 /* "gaussian_filter(sigma=2, order=0)" into sb. */
 struct strbuf;
