@@ -1,5 +1,6 @@
 /* The methods of Images: one table entry each. */
 #include "m_blocks.h"
+#include "m_io.h"
 #include "m_data.h"
 #include "m_imgops.h"
 
@@ -82,6 +83,15 @@ static const reg_func images_funcs[] = {
      {P("neighborhood", PT_SHAPE, "2"), P("size", PT_SHAPE, "None"), END}},
     {"subtract", m_images_subtract, "Subtract a number or an image (of the image shape) from every image.", 0,
      {P("val", PT_ANY, NULL), END}},
+    {"tobinary", m_images_tobinary, "Write one raw file per image, conf.json and SUCCESS to a new folder.",
+     REG_WRITES,
+     {P("path", PT_STR, NULL), P("prefix", PT_STR, "'image'"), P("overwrite", PT_BOOL, "False"), END}},
+    {"totif", m_images_totif, "Write one TIFF per image (dtype kept) into a new directory.",
+     REG_WRITES,
+     {P("path", PT_STR, NULL), P("prefix", PT_STR, "'image'"), P("overwrite", PT_BOOL, "False"), END}},
+    {"topng", m_images_topng, "Write one 8-bit PNG per 2-D or RGB(A) image into a new directory.",
+     REG_WRITES,
+     {P("path", PT_STR, NULL), P("prefix", PT_STR, "'image'"), P("overwrite", PT_BOOL, "False"), END}},
 };
 
 const reg_table reg_images = {"Images", images_funcs, sizeof images_funcs / sizeof *images_funcs};

@@ -1,5 +1,6 @@
 /* The methods of Series: one table entry each. */
 #include "m_blocks.h"
+#include "m_io.h"
 #include "m_data.h"
 
 static value *m_series_map(call_args *a, td_err *err)
@@ -64,6 +65,10 @@ static const reg_func series_funcs[] = {
     {"toimages", m_series_toimages, "Images, one per index position: shape (length, *base_shape).", 0,
      {P("chunk_size", PT_ANY, "'auto'"), END}},
     {"totimeseries", m_series_totimeseries, "The same records as a TimeSeries (which is a Series).", 0, {END}},
+    {"tobinary", m_series_tobinary, "Write the records as raw binary, conf.json and SUCCESS to a new folder.",
+     REG_WRITES,
+     {P("path", PT_STR, NULL), P("prefix", PT_STR, "'series'"), P("overwrite", PT_BOOL, "False"),
+      P("credentials", PT_ANY, "None"), END}},
 };
 
 const reg_table reg_series = {"Series", series_funcs, sizeof series_funcs / sizeof *series_funcs};

@@ -134,6 +134,60 @@ def np_localcorr(a, size):
 IMAGES = "data = td.images.fromarray(np.load(PATH))"
 
 
+try:
+    import tifffile
+except ImportError:
+    tifffile = None
+
+
+class MissingTool(Exception):
+    """A data maker needs a module that is not installed: the case is skipped."""
+
+
+def loading_movie():
+    """The 200 x 512 x 512 uint16 movie the loading benchmarks write to files."""
+    rng = np.random.RandomState(2)
+    base = (1000 + 200 * rng.rand(512, 512)).astype(np.float32)
+    return (base[None] + 30 * rng.randn(200, 512, 512).astype(np.float32)).astype(np.uint16)
+
+
+def files_maker(write):
+    """A data maker for the loading benchmarks: write(folder, movie) puts the
+    movie into PATH without .npy as files and returns what numpy loads."""
+    def make(path):
+        folder = os.path.splitext(path)[0]
+        os.mkdir(folder)
+        return write(folder, loading_movie())
+    return make
+
+
+def write_tif_multipage(folder, a):
+    if tifffile is None:
+        raise MissingTool("tifffile is not installed (Debian: python3-tifffile)")
+    tifffile.imwrite(os.path.join(folder, "movie.tif"), a, photometric="minisblack")
+    return os.path.join(folder, "movie.tif")
+
+
+def write_tif_files(folder, a):
+    if tifffile is None:
+        raise MissingTool("tifffile is not installed (Debian: python3-tifffile)")
+    names = [os.path.join(folder, "image-%05d.tif" % i) for i in range(len(a))]
+    for name, img in zip(names, a):
+        tifffile.imwrite(name, img, photometric="minisblack")
+    return names
+
+
+def write_binary(folder, a):
+    """Thunder's tobinary layout: raw files, conf.json and SUCCESS."""
+    names = [os.path.join(folder, "image-%05d.bin" % i) for i in range(len(a))]
+    for name, img in zip(names, a):
+        img.tofile(name)
+    with open(os.path.join(folder, "conf.json"), "w") as f:
+        f.write('{"shape": [512, 512], "dtype": "uint16"}')
+    open(os.path.join(folder, "SUCCESS"), "w").close()
+    return names
+
+
 # name: (data maker, thunder setup, thunder statement, numpy function of the data)
 CASES = {
     "series_map_lambda": (
@@ -183,6 +237,24 @@ CASES = {
         lambda a: scipy_ndimage().median_filter(a, (1, 3, 3, 3)),
     ),
     "volume_max_projection": (calcium_volume, IMAGES, "out = data.max_projection(axis=2)", lambda a: a.max(axis=3)),
+    "load_tif_multipage": (
+        files_maker(write_tif_multipage),
+        "DIR = PATH[:-4]",
+        "out = td.images.fromtif(DIR, nplanes=1)",
+        lambda f: tifffile.imread(f),
+    ),
+    "load_tif_files": (
+        files_maker(write_tif_files),
+        "DIR = PATH[:-4]",
+        "out = td.images.fromtif(DIR)",
+        lambda names: tifffile.imread(names),
+    ),
+    "load_binary": (
+        files_maker(write_binary),
+        "DIR = PATH[:-4]",
+        "out = td.images.frombinary(DIR)",
+        lambda names: np.stack([np.fromfile(n, dtype=np.uint16).reshape(512, 512) for n in names]),
+    ),
 }
 
 
@@ -231,7 +303,11 @@ def main():
         for name in names:
             make, setup, stmt, fn = CASES[name]
             path = os.path.join(tmp, name + ".npy")
-            a = make(path)
+            try:
+                a = make(path)
+            except MissingTool as e:
+                print("| %s | skipped: %s | | |" % (name, e))
+                continue
             tt = time_thunder(args.thunder, args.threads, setup, stmt, path, args.repeat)
             tn = time_numpy(fn, a, args.repeat)
             print("| %s | %.3f | %.3f | %.2f |" % (name, tt, tn, tn / tt))

@@ -182,7 +182,7 @@ static int imgbin_one(const imgbin_ctx *c, int64_t f, char *a, char *b, td_err *
     return 0;
 }
 
-static int imgbin_kernel(void *p, int64_t begin, int64_t end, int thread, td_err *err)
+static int imgbin_file(void *p, int64_t f, int thread, td_err *err)
 {
     const imgbin_ctx *c = p;
     char *a = NULL, *b = NULL;
@@ -194,9 +194,7 @@ static int imgbin_kernel(void *p, int64_t begin, int64_t end, int thread, td_err
             return -1;
         }
     }
-    int rc = 0;
-    for (int64_t f = begin; f < end && rc == 0; f++)
-        rc = imgbin_one(c, f, a, b, err);
+    int rc = imgbin_one(c, f, a, b, err);
     td_scratch_free(a);
     td_scratch_free(b);
     return rc;
@@ -294,7 +292,7 @@ td_images *io_images_frombinary(const char *path, const io_select *sel, int ndim
         goto done;
     c.dst = values->data;
     c.outbytes = nd_nbytes(values) / (size_t)files->n;
-    if (td_par_for(files->n, 1, imgbin_kernel, &c, err) < 0)
+    if (io_par_files(files->n, imgbin_file, &c, err) < 0)
         goto done;
     if (dt == TD_BOOL)
         normalize_bools(values->data, nd_nbytes(values));
@@ -366,7 +364,7 @@ typedef struct serbin_ctx {
     char *dst;
 } serbin_ctx;
 
-static int serbin_kernel(void *p, int64_t begin, int64_t end, int thread, td_err *err)
+static int serbin_file(void *p, int64_t f, int thread, td_err *err)
 {
     const serbin_ctx *c = p;
     size_t vbytes = (size_t)c->length * c->is, rbytes = (size_t)(c->length + c->skip) * c->is;
@@ -374,35 +372,33 @@ static int serbin_kernel(void *p, int64_t begin, int64_t end, int thread, td_err
     size_t per = rbytes ? ((size_t)4 << 20) / rbytes : 1;
     if (per < 1)
         per = 1;
+    const char *path = c->files->paths[f];
+    int64_t nrec = c->first[f + 1] - c->first[f];
+    if (nrec == 0)
+        return 0;
+    uint64_t size;
+    int fd = io_open_regular(path, &size, err);
+    if (fd < 0)
+        return -1;
     char *buf = NULL;
     int rc = 0;
-    for (int64_t f = begin; f < end && rc == 0; f++) {
-        const char *path = c->files->paths[f];
-        int64_t nrec = c->first[f + 1] - c->first[f];
-        if (nrec == 0)
-            continue;
-        uint64_t size;
-        int fd = io_open_regular(path, &size, err);
-        if (fd < 0)
-            return -1;
-        char *out = c->dst + (size_t)c->first[f] * vbytes;
-        if (size != (uint64_t)nrec * rbytes) {
-            rc = td_err_set(err, TD_EIO, "%s: the file changed while it was read", path);
-        } else if (c->skip == 0) {
-            rc = io_pread_all(fd, out, (size_t)nrec * rbytes, 0, path, err);
-        } else {
-            if (!buf && !(buf = td_scratch_alloc(per * rbytes, err)))
-                rc = -1;
-            for (int64_t r = 0; rc == 0 && r < nrec; r += (int64_t)per) {
-                int64_t k = nrec - r < (int64_t)per ? nrec - r : (int64_t)per;
-                rc = io_pread_all(fd, buf, (size_t)k * rbytes, (uint64_t)r * rbytes, path, err);
-                for (int64_t q = 0; rc == 0 && q < k; q++)
-                    memcpy(out + (size_t)(r + q) * vbytes, buf + (size_t)q * rbytes + (size_t)c->skip * c->is,
-                           vbytes);
-            }
+    char *out = c->dst + (size_t)c->first[f] * vbytes;
+    if (size != (uint64_t)nrec * rbytes) {
+        rc = td_err_set(err, TD_EIO, "%s: the file changed while it was read", path);
+    } else if (c->skip == 0) {
+        rc = io_pread_all(fd, out, (size_t)nrec * rbytes, 0, path, err);
+    } else {
+        if (!(buf = td_scratch_alloc((nrec < (int64_t)per ? (size_t)nrec : per) * rbytes, err)))
+            rc = -1;
+        for (int64_t r = 0; rc == 0 && r < nrec; r += (int64_t)per) {
+            int64_t k = nrec - r < (int64_t)per ? nrec - r : (int64_t)per;
+            rc = io_pread_all(fd, buf, (size_t)k * rbytes, (uint64_t)r * rbytes, path, err);
+            for (int64_t q = 0; rc == 0 && q < k; q++)
+                memcpy(out + (size_t)(r + q) * vbytes, buf + (size_t)q * rbytes + (size_t)c->skip * c->is,
+                       vbytes);
         }
-        close(fd);
     }
+    close(fd);
     td_scratch_free(buf);
     return rc;
 }
@@ -504,7 +500,7 @@ td_series *io_series_frombinary(const char *path, const char *ext, const char *c
         goto done;
     serbin_ctx c = {
         .files = files, .first = first, .length = length, .skip = skip, .is = is, .dst = values->data};
-    if (td_par_for(files->n, 1, serbin_kernel, &c, err) < 0)
+    if (io_par_files(files->n, serbin_file, &c, err) < 0)
         goto done;
     if (dt == TD_BOOL)
         normalize_bools(values->data, nd_nbytes(values));

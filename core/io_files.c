@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include "io_internal.h"
+#include "thunder/par.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -529,6 +530,57 @@ static bool within(const char *a, const char *b)
     if (strcmp(b, "/") == 0)
         return true;
     return strncmp(a, b, n) == 0 && (a[n] == '\0' || a[n] == '/');
+}
+
+/* --- parallel loops over files -------------------------------------------------- */
+
+typedef struct io_par {
+    io_file_fn fn;
+    void *ctx;
+    pthread_mutex_t lock;
+    _Atomic int64_t failed; /* lowest failing file so far, INT64_MAX: none */
+    td_err err;             /* its error */
+} io_par;
+
+static int io_par_kernel(void *p, int64_t begin, int64_t end, int thread, td_err *err)
+{
+    io_par *q = p;
+    for (int64_t i = begin; i < end; i++) {
+        if (atomic_load(&q->failed) < i)
+            return 0; /* an earlier file failed: this one cannot be the error reported */
+        td_err e;
+        td_err_clear(&e);
+        if (q->fn(q->ctx, i, thread, &e) == 0)
+            continue;
+        if (e.kind == TD_ECANCEL) {
+            if (err)
+                *err = e;
+            return -1;
+        }
+        pthread_mutex_lock(&q->lock);
+        if (i < atomic_load(&q->failed)) {
+            q->err = e;
+            atomic_store(&q->failed, i);
+        }
+        pthread_mutex_unlock(&q->lock);
+        return 0; /* the rest of this chunk comes after i */
+    }
+    return 0;
+}
+
+int io_par_files(int64_t n, io_file_fn fn, void *ctx, td_err *err)
+{
+    io_par q = {.fn = fn, .ctx = ctx};
+    pthread_mutex_init(&q.lock, NULL);
+    atomic_init(&q.failed, INT64_MAX);
+    int rc = td_par_for(n, 1, io_par_kernel, &q, err);
+    if (rc == 0 && atomic_load(&q.failed) != INT64_MAX) {
+        if (err)
+            *err = q.err;
+        rc = -1;
+    }
+    pthread_mutex_destroy(&q.lock);
+    return rc;
 }
 
 /* --- output directories -------------------------------------------------------- */

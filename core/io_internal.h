@@ -37,6 +37,13 @@ int io_errno_err(td_err *err, const char *path, const char *what, int e);
 int io_open_regular(const char *path, uint64_t *size, td_err *err);
 int io_pread_all(int fd, void *buf, size_t n, uint64_t off, const char *path, td_err *err);
 
+/* Runs fn for files 0..n-1 in parallel. When several fail, the error
+ * returned is the one of the first failing file in order, whatever the
+ * threads' timing, so that a run names the same file every time; files
+ * after a known failure are skipped. Cancellation stops everything. */
+typedef int (*io_file_fn)(void *ctx, int64_t file, int thread, td_err *err);
+int io_par_files(int64_t n, io_file_fn fn, void *ctx, td_err *err);
+
 /* --- output directories (io_files.c) -------------------------------------- */
 
 typedef struct io_out io_out;

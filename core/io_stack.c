@@ -31,28 +31,20 @@ typedef struct stack_ctx {
     size_t recbytes;
 } stack_ctx;
 
-static int probe_kernel(void *p, int64_t begin, int64_t end, int thread, td_err *err)
+static int probe_file(void *p, int64_t i, int thread, td_err *err)
 {
     stack_ctx *c = p;
-    for (int64_t i = begin; i < end; i++) {
-        if (c->ops->probe(c->files->paths[i], &c->sf[i].probe, err) < 0)
-            return -1;
-    }
-    return 0;
+    return c->ops->probe(c->files->paths[i], &c->sf[i].probe, err);
 }
 
-static int decode_kernel(void *p, int64_t begin, int64_t end, int thread, td_err *err)
+static int decode_file(void *p, int64_t i, int thread, td_err *err)
 {
     stack_ctx *c = p;
-    for (int64_t i = begin; i < end; i++) {
-        const stack_file *f = &c->sf[i];
-        if (f->nrec == 0)
-            continue;
-        if (c->ops->decode(c->files->paths[i], &f->probe, c->dst + (size_t)f->first * c->recbytes, f->nbytes,
-                           err) < 0)
-            return -1;
-    }
-    return 0;
+    const stack_file *f = &c->sf[i];
+    if (f->nrec == 0)
+        return 0;
+    return c->ops->decode(c->files->paths[i], &f->probe, c->dst + (size_t)f->first * c->recbytes, f->nbytes,
+                          err);
 }
 
 /* numpy's squeeze(): every axis of length 1 goes. */
@@ -116,7 +108,7 @@ td_images *io_read_stack(const char *path, const io_select *sel, const char *def
         goto done;
     }
     stack_ctx c = {.files = files, .ops = ops, .sf = sf};
-    if (td_par_for(files->n, 1, probe_kernel, &c, err) < 0)
+    if (io_par_files(files->n, probe_file, &c, err) < 0)
         goto done;
 
     int rnd = 0, nd = 0;
@@ -162,7 +154,7 @@ td_images *io_read_stack(const char *path, const io_select *sel, const char *def
         goto done;
     c.dst = values->data;
     c.recbytes = nd_nbytes(values) / (size_t)total;
-    if (td_par_for(files->n, 1, decode_kernel, &c, err) < 0)
+    if (io_par_files(files->n, decode_file, &c, err) < 0)
         goto done;
     out = img_fromarray(values, err);
     if (out && sel && sel->warn) {

@@ -60,67 +60,62 @@ static int64_t count_tokens(const char *p, const char *end)
 }
 
 /* Python's text.split('\n')[:-1]: text after the last newline is dropped. */
-static int count_kernel(void *p, int64_t begin, int64_t end, int thread, td_err *err)
+static int count_file(void *p, int64_t f, int thread, td_err *err)
 {
     text_ctx *c = p;
-    for (int64_t f = begin; f < end; f++) {
-        text_file *t = &c->tf[f];
-        const char *path = c->files->paths[f];
-        if (io_read_file(path, 0, (void **)&t->bytes, &t->len, err) < 0)
-            return -1;
-        t->cols = -1;
-        const char *s = t->bytes, *e = t->bytes + t->len;
-        for (int64_t line = 1;; line++) {
-            const char *nl = memchr(s, '\n', (size_t)(e - s));
-            if (!nl)
-                break;
-            int64_t k = count_tokens(s, nl);
-            if (t->cols < 0)
-                t->cols = k;
-            else if (k != t->cols)
-                return td_err_set(err, TD_EVALUE,
-                                  "%s, line %lld: %lld values, but the lines before have %lld", path,
-                                  (long long)line, (long long)k, (long long)t->cols);
-            t->rows++;
-            s = nl + 1;
-        }
+    text_file *t = &c->tf[f];
+    const char *path = c->files->paths[f];
+    if (io_read_file(path, 0, (void **)&t->bytes, &t->len, err) < 0)
+        return -1;
+    t->cols = -1;
+    const char *s = t->bytes, *e = t->bytes + t->len;
+    for (int64_t line = 1;; line++) {
+        const char *nl = memchr(s, '\n', (size_t)(e - s));
+        if (!nl)
+            break;
+        int64_t k = count_tokens(s, nl);
+        if (t->cols < 0)
+            t->cols = k;
+        else if (k != t->cols)
+            return td_err_set(err, TD_EVALUE, "%s, line %lld: %lld values, but the lines before have %lld",
+                              path, (long long)line, (long long)k, (long long)t->cols);
+        t->rows++;
+        s = nl + 1;
     }
     return 0;
 }
 
-static int parse_kernel(void *p, int64_t begin, int64_t end, int thread, td_err *err)
+static int parse_file(void *p, int64_t f, int thread, td_err *err)
 {
     text_ctx *c = p;
     int64_t keep = c->cols > c->skip ? c->cols - c->skip : 0;
-    for (int64_t f = begin; f < end; f++) {
-        text_file *t = &c->tf[f];
-        double *out = c->dst + t->first * keep;
-        const char *s = t->bytes;
-        for (int64_t r = 0; r < t->rows; r++) {
-            const char *nl = memchr(s, '\n', (size_t)(t->bytes + t->len - s));
-            int64_t col = 0;
-            while (s < nl) {
-                while (s < nl && is_blank(*s))
-                    s++;
-                if (s == nl)
-                    break;
-                const char *tok = s;
-                while (s < nl && !is_blank(*s))
-                    s++;
-                /* The token ends at a blank or a newline, where strtod
-                 * stops too: it parses exactly the token or fails. */
-                char *stop;
-                double v = strtod_l(tok, &stop, c_locale);
-                if (stop != s)
-                    return td_err_set(err, TD_EVALUE, "%s, line %lld: could not convert '%.*s' to float",
-                                      c->files->paths[f], (long long)(r + 1),
-                                      (int)(s - tok > 40 ? 40 : s - tok), tok);
-                if (col >= c->skip)
-                    out[r * keep + (col - c->skip)] = v;
-                col++;
-            }
-            s = nl + 1;
+    text_file *t = &c->tf[f];
+    double *out = c->dst + t->first * keep;
+    const char *s = t->bytes;
+    for (int64_t r = 0; r < t->rows; r++) {
+        const char *nl = memchr(s, '\n', (size_t)(t->bytes + t->len - s));
+        int64_t col = 0;
+        while (s < nl) {
+            while (s < nl && is_blank(*s))
+                s++;
+            if (s == nl)
+                break;
+            const char *tok = s;
+            while (s < nl && !is_blank(*s))
+                s++;
+            /* The token ends at a blank or a newline, where strtod
+             * stops too: it parses exactly the token or fails. */
+            char *stop;
+            double v = strtod_l(tok, &stop, c_locale);
+            if (stop != s)
+                return td_err_set(err, TD_EVALUE, "%s, line %lld: could not convert '%.*s' to float",
+                                  c->files->paths[f], (long long)(r + 1), (int)(s - tok > 40 ? 40 : s - tok),
+                                  tok);
+            if (col >= c->skip)
+                out[r * keep + (col - c->skip)] = v;
+            col++;
         }
+        s = nl + 1;
     }
     return 0;
 }
@@ -153,7 +148,7 @@ td_series *io_series_fromtext(const char *path, const char *ext, int64_t skip, i
         goto done;
     }
     text_ctx c = {.files = files, .tf = tf, .skip = skip, .cols = -1};
-    if (td_par_for(files->n, 1, count_kernel, &c, err) < 0)
+    if (io_par_files(files->n, count_file, &c, err) < 0)
         goto done;
     int64_t rows = 0, ref = -1;
     for (int64_t f = 0; f < files->n; f++) {
@@ -179,7 +174,7 @@ td_series *io_series_fromtext(const char *path, const char *ext, int64_t skip, i
     if (!values)
         goto done;
     c.dst = values->data;
-    if (td_par_for(files->n, 1, parse_kernel, &c, err) < 0)
+    if (io_par_files(files->n, parse_file, &c, err) < 0)
         goto done;
     if (shape && ndim > 0) {
         shaped = nd_reshape(values, ndim, shape, err);

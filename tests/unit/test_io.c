@@ -694,6 +694,52 @@ static void test_totif_roundtrip(void **state)
     data_release(four);
 }
 
+static int reset_threads(void **state)
+{
+    (void)state;
+    td_par_set_threads(0);
+    return 0;
+}
+
+/* Several bad files read in parallel: the error always names the first
+ * one in order, whatever the number of threads and their timing. */
+static void test_first_error(void **state)
+{
+    (void)state;
+    td_err e;
+    mkdir(tp("fe"), 0777);
+    mkdir(tp("fe/bin"), 0777);
+    mkdir(tp("fe/tif"), 0777);
+    mkdir(tp("fe/txt"), 0777);
+    uint8_t ok[16] = {0};
+    for (int i = 0; i < 12; i++) {
+        char name[64];
+        /* files 3, 7 and 10 are bad */
+        bool bad = i == 3 || i == 7 || i == 10;
+        snprintf(name, sizeof name, "fe/bin/im-%02d.bin", i);
+        put_file(tp("%s", name), ok, bad ? 8 : 16);
+        snprintf(name, sizeof name, "fe/tif/im-%02d.tif", i);
+        put_text(tp("%s", name), "not a tiff");
+        snprintf(name, sizeof name, "fe/txt/s-%02d.txt", i);
+        put_text(tp("%s", name), bad ? "1 2\n3 x\n" : "1 2\n3 4\n");
+    }
+    td_images *good = images_of(TD_UINT8, 3, (int64_t[]){3, 4, 4});
+    CHECK_OK(io_images_totif(good, tp("fe/tif-ok"), NULL, false, &e) == 0, &e);
+    data_release(good);
+    for (int threads = 1; threads <= 8; threads++) {
+        td_par_set_threads(threads);
+        expect_error(
+            io_images_frombinary(tp("fe/bin"), NULL, 2, (int64_t[]){4, 4}, TD_UINT8, NULL, 'C', 0, &e), &e,
+            TD_EVALUE, "im-03.bin: the file has 8 bytes");
+        expect_error(io_images_fromtif(tp("fe/tif"), NULL, 0, false, &e), &e, TD_EVALUE, "im-00.tif");
+        expect_error(io_series_fromtext(tp("fe/txt"), "txt", 0, 0, NULL, &e), &e, TD_EVALUE,
+                     "s-03.txt, line 2: could not convert 'x'");
+        /* good files after a bad one do not change the answer */
+        io_select sel = {.ext = "tif", .start = 1, .has_start = true};
+        expect_error(io_images_fromtif(tp("fe/tif"), &sel, 0, false, &e), &e, TD_EVALUE, "im-01.tif");
+    }
+}
+
 static void test_topng(void **state)
 {
     (void)state;
@@ -1436,6 +1482,7 @@ int main(void)
         cmocka_unit_test(test_series_binary_and_text),
         cmocka_unit_test(test_tobinary_roundtrip),
         cmocka_unit_test(test_totif_roundtrip),
+        cmocka_unit_test_teardown(test_first_error, reset_threads),
         cmocka_unit_test(test_topng),
         cmocka_unit_test(test_series_tobinary),
         cmocka_unit_test(test_tiff_variants),

@@ -1,0 +1,3 @@
+# nor one of its ancestors
+import thunder as td
+td.images.fromrandom().tobinary('..', overwrite=True)
