@@ -29,6 +29,12 @@
 #define IMG_CLONES
 #endif
 
+/* Columns per tile of a correlation down rows. */
+#define CORR_TILE 128
+
+/* Lines up to this long along the last axis are filtered many at a time. */
+#define SHORT_LINE 64
+
 /* Bytes of double data a band aims for: small enough for L2. */
 #define BAND_BYTES (192 * 1024)
 /* Elements converted at once between double and the dtype. */
@@ -179,8 +185,9 @@ static int plan_finish(img_sep *s, td_err *err)
         maxline = s->dim[0] + halo;
     int64_t staged = band + halo;
     size_t total = 0, part;
-    int64_t counts[6] = {band * inner, staged * inner, inner, 8 * maxline, inner, inner};
-    for (int i = 0; i < 6; i++) {
+    int64_t wide = inner > 8 * SHORT_LINE ? inner : 8 * SHORT_LINE; /* col, tmp, tbuf */
+    int64_t counts[7] = {band * inner, staged * inner, wide, 8 * maxline, inner, wide, wide};
+    for (int i = 0; i < 7; i++) {
         if (td_mul_overflows((size_t)counts[i], sizeof(double), &part) ||
             __builtin_add_overflow(total, part + 64, &total))
             return td_err_set(err, TD_EMEMORY, "filter scratch too large");
@@ -295,12 +302,15 @@ int img_sep_work_init(const img_sep *s, img_sep_work *w, td_err *err)
         ptr = (type *)(void *)b;                                                                             \
         b += (((size_t)(count) * sizeof(type)) + 63) / 64 * 64;                                              \
     } while (0)
-    CARVE(w->work, double, s->band *inner);
-    CARVE(w->stage, double, staged *inner);
-    CARVE(w->col, double, inner);
+    int64_t wide = inner > 8 * SHORT_LINE ? inner : 8 * SHORT_LINE;
+    int64_t nwork = s->band * inner, nstage = staged * inner;
+    CARVE(w->work, double, nwork);
+    CARVE(w->stage, double, nstage);
+    CARVE(w->col, double, wide);
     CARVE(w->ext, double, 8 * maxline);
     CARVE(w->carry, double, inner);
-    CARVE(w->tmp, double, inner);
+    CARVE(w->tmp, double, wide);
+    CARVE(w->tbuf, double, wide);
     CARVE(w->rows, const double *, maxline + staged);
     CARVE(w->qbuf, char, QCHUNK * 8);
 #undef CARVE
@@ -326,12 +336,44 @@ typedef double v8d __attribute__((vector_size(64)));
 /* o[j] = the correlation at j of the sources c[k] (c[0] at offset 0, c[k]
  * at offset k, k in [-s1, s2]): the centre tap times its weight, then the
  * symmetric pairs from the outermost in, as scipy's NI_Correlate1D. */
-IMG_CLONES static void corr_kernel(double *restrict o, const double *const *c, int64_t ncol, int64_t s1,
-                                   int64_t s2, const double *w, int sym)
+IMG_CLONES static void corr_kernel(double *restrict o, const double *const *c, int64_t j0, int64_t ncol,
+                                   int64_t s1, int64_t s2, const double *w, int sym)
 {
-    int64_t j = 0;
+    int64_t j = j0;
     if (sym > 0) {
         double w0 = w[s1];
+        /* four vectors of outputs at once: four independent chains of adds */
+        for (; j + 32 <= ncol; j += 32) {
+            v8d a0, a1, a2, a3, t0, t1, t2, t3, u0, u1, u2, u3;
+            LD8(a0, c[0] + j);
+            LD8(a1, c[0] + j + 8);
+            LD8(a2, c[0] + j + 16);
+            LD8(a3, c[0] + j + 24);
+            a0 = a0 * w0;
+            a1 = a1 * w0;
+            a2 = a2 * w0;
+            a3 = a3 * w0;
+            for (int64_t jj = -s1; jj < 0; jj++) {
+                double wj = w[s1 + jj];
+                const double *lo = c[jj] + j, *hi = c[-jj] + j;
+                LD8(t0, lo);
+                LD8(t1, lo + 8);
+                LD8(t2, lo + 16);
+                LD8(t3, lo + 24);
+                LD8(u0, hi);
+                LD8(u1, hi + 8);
+                LD8(u2, hi + 16);
+                LD8(u3, hi + 24);
+                a0 += (t0 + u0) * wj;
+                a1 += (t1 + u1) * wj;
+                a2 += (t2 + u2) * wj;
+                a3 += (t3 + u3) * wj;
+            }
+            ST8(o + j, a0);
+            ST8(o + j + 8, a1);
+            ST8(o + j + 16, a2);
+            ST8(o + j + 24, a3);
+        }
         for (; j + 16 <= ncol; j += 16) {
             v8d a0, a1, t0, t1, u0, u1;
             LD8(a0, c[0] + j);
@@ -358,6 +400,38 @@ IMG_CLONES static void corr_kernel(double *restrict o, const double *const *c, i
         }
     } else if (sym < 0) {
         double w0 = w[s1];
+        /* four vectors of outputs at once: four independent chains of adds */
+        for (; j + 32 <= ncol; j += 32) {
+            v8d a0, a1, a2, a3, t0, t1, t2, t3, u0, u1, u2, u3;
+            LD8(a0, c[0] + j);
+            LD8(a1, c[0] + j + 8);
+            LD8(a2, c[0] + j + 16);
+            LD8(a3, c[0] + j + 24);
+            a0 = a0 * w0;
+            a1 = a1 * w0;
+            a2 = a2 * w0;
+            a3 = a3 * w0;
+            for (int64_t jj = -s1; jj < 0; jj++) {
+                double wj = w[s1 + jj];
+                const double *lo = c[jj] + j, *hi = c[-jj] + j;
+                LD8(t0, lo);
+                LD8(t1, lo + 8);
+                LD8(t2, lo + 16);
+                LD8(t3, lo + 24);
+                LD8(u0, hi);
+                LD8(u1, hi + 8);
+                LD8(u2, hi + 16);
+                LD8(u3, hi + 24);
+                a0 += (t0 - u0) * wj;
+                a1 += (t1 - u1) * wj;
+                a2 += (t2 - u2) * wj;
+                a3 += (t3 - u3) * wj;
+            }
+            ST8(o + j, a0);
+            ST8(o + j + 8, a1);
+            ST8(o + j + 16, a2);
+            ST8(o + j + 24, a3);
+        }
         for (; j + 16 <= ncol; j += 16) {
             v8d a0, a1, t0, t1, u0, u1;
             LD8(a0, c[0] + j);
@@ -468,15 +542,35 @@ IMG_CLONES static void int_box_step(double *restrict tmp, double *restrict o, co
     }
 }
 
-/* Window sums along one extended line, then their quotients. */
+/* Window sums along line x (ext: its extension, for the ends), into t,
+ * then their quotients back into x. The middle reads x directly. */
 IMG_CLONES static void int_box_line(double *restrict x, const double *restrict ext, double *restrict t,
-                                    int64_t n, int64_t size, double m)
+                                    int64_t n, int64_t s1, int64_t s2, double m)
 {
-    memcpy(t, ext, sizeof(double) * (size_t)n);
-    for (int64_t k = 1; k < size; k++) {
-        const double *restrict e = ext + k;
-        for (int64_t i = 0; i < n; i++)
-            t[i] += e[i];
+    int64_t size = s1 + s2 + 1, lo = s1, hi = n - s2; /* [lo, hi): windows inside the line */
+    if (hi - lo < 16) {
+        lo = hi = n;
+    }
+    for (int64_t i = 0; i < n; i++) {
+        if (i == lo) {
+            i = hi - 1;
+            continue;
+        }
+        double v = ext[i];
+        for (int64_t k = 1; k < size; k++)
+            v += ext[i + k];
+        t[i] = v;
+    }
+    if (hi > lo) {
+        double *restrict tm = t + lo;
+        const double *restrict xm = x + lo - s1;
+        int64_t w = hi - lo;
+        memcpy(tm, xm, sizeof(double) * (size_t)w);
+        for (int64_t k = 1; k < size; k++) {
+            const double *restrict e = xm + k;
+            for (int64_t i = 0; i < w; i++)
+                tm[i] += e[i];
+        }
     }
     int_quot(x, t, n, m);
 }
@@ -528,12 +622,24 @@ static void extend_line(double *restrict ext, const double *restrict x, int64_t 
 static void filter_line(const img_pass *p, bool ints, double *x, int64_t n, double *ext, const double **ptr)
 {
     int64_t s1 = p->s1, s2 = p->s2;
-    extend_line(ext, x, n, s1, s2);
     if (p->uniform && ints) {
-        int64_t size = s1 + s2 + 1;
-        int_box_line(x, ext, ext + n + s1 + s2, n, size, int_quot_factor((double)size));
+        /* only the ends need the extension */
+        if (n >= 2 * (s1 + s2) + 16) {
+            for (int64_t i = 0; i < s1; i++)
+                ext[i] = x[s1 - 1 - i];
+            for (int64_t i = 0; i < 2 * s1 + s2; i++)
+                ext[s1 + i] = x[i];
+            for (int64_t i = n - s1 - s2; i < n; i++)
+                ext[s1 + i] = x[i];
+            for (int64_t i = 0; i < s2; i++)
+                ext[s1 + n + i] = x[n - 1 - i];
+        } else {
+            extend_line(ext, x, n, s1, s2);
+        }
+        int_box_line(x, ext, ext + n + s1 + s2, n, s1, s2, int_quot_factor((double)(s1 + s2 + 1)));
         return;
     }
+    extend_line(ext, x, n, s1, s2);
     if (p->uniform) {
         int64_t size = s1 + s2 + 1;
         double fs = (double)size, tmp = 0.0;
@@ -548,7 +654,7 @@ static void filter_line(const img_pass *p, bool ints, double *x, int64_t n, doub
     }
     for (int64_t k = 0; k <= s1 + s2; k++)
         ptr[k] = ext + k;
-    corr_kernel(x, ptr + s1, n, s1, s2, p->w, p->sym);
+    corr_kernel(x, ptr + s1, 0, n, s1, s2, p->w, p->sym);
 }
 
 /* Rows of a (nrows x ncol) result from source rows rp[k] (rp[r + s1 + j] is
@@ -558,8 +664,12 @@ static void filter_rows(const img_pass *p, bool ints, double *dst, int64_t nrows
                         const double *const *rp, double *tmp, bool *valid)
 {
     if (!p->uniform) {
-        for (int64_t r = 0; r < nrows; r++)
-            corr_kernel(dst + r * ncol, rp + r + p->s1, ncol, p->s1, p->s2, p->w, p->sym);
+        /* columns in tiles, so the window of source rows stays in L1 from one output row to the next */
+        for (int64_t j0 = 0; j0 < ncol; j0 += CORR_TILE) {
+            int64_t j1 = ncol - j0 > CORR_TILE ? j0 + CORR_TILE : ncol;
+            for (int64_t r = 0; r < nrows; r++)
+                corr_kernel(dst + r * ncol, rp + r + p->s1, j0, j1, p->s1, p->s2, p->w, p->sym);
+        }
         return;
     }
     int64_t size = p->s1 + p->s2 + 1, r = 0;
@@ -588,6 +698,26 @@ static void band_pass(const img_sep *s, img_sep_work *w, const img_pass *p, doub
     for (int i = k + 1; i < s->nd; i++)
         in *= s->dim[i];
     int64_t total = nrows * s->inner;
+    if (in == 1 && n <= SHORT_LINE && total / n >= 8) {
+        /* short lines: many at a time, transposed so the pass runs down columns */
+        int64_t nlines = total / n, per = s->inner / n > 8 ? s->inner / n : 8;
+        int64_t nr = n + p->s1 + p->s2 + 1;
+        for (int64_t c0 = 0; c0 < nlines; c0 += per) {
+            int64_t lc = nlines - c0 < per ? nlines - c0 : per;
+            double *x = work + c0 * n;
+            for (int64_t l = 0; l < lc; l++)
+                for (int64_t i = 0; i < n; i++)
+                    w->col[i * lc + l] = x[l * n + i];
+            for (int64_t e = 0; e < nr; e++)
+                w->rows[e] = w->col + reflect(e - p->s1, n) * lc;
+            bool valid = false;
+            filter_rows(p, s->int_box, w->tbuf, n, lc, w->rows, w->tmp, &valid);
+            for (int64_t l = 0; l < lc; l++)
+                for (int64_t i = 0; i < n; i++)
+                    x[l * n + i] = w->tbuf[i * lc + l];
+        }
+        return;
+    }
     if (in == 1) {
         /* the last axis: lines one after another */
         int64_t nlines = total / n, l = 0;
@@ -713,10 +843,10 @@ static void quantise(double *x, int64_t n, td_dtype t, void *qbuf)
 }
 
 /* Writes n doubles into the image dtype (bool as scipy's byte, then 0/1). */
-static void store_out(void *dst, td_dtype t, const double *x, int64_t n)
+static void store_out(void *dst, td_dtype t, const double *x, int64_t n, bool in_range)
 {
     double lo, hi;
-    bool fast = small_int_range(t, &lo, &hi) && t != TD_BOOL && all_within(x, n, lo, hi);
+    bool fast = small_int_range(t, &lo, &hi) && t != TD_BOOL && (in_range || all_within(x, n, lo, hi));
     if (fast) {
         switch (t) {
         case TD_UINT8: store_u8(dst, x, n); return;
@@ -876,7 +1006,8 @@ static int sep_kernel(void *p, int64_t begin, int64_t end, int thread, td_err *e
         for (int64_t bi = b0; bi < b1; bi++) {
             int64_t a = bi * s->band, b = a + s->band < s->dim[0] ? a + s->band : s->dim[0];
             img_sep_band(s, w, src, a, b, NULL, &valid, false);
-            store_out(dst + (size_t)(a * s->inner) * isz, s->dtype, w->work, (b - a) * s->inner);
+            /* box filters of small integers give means of the dtype's values */
+            store_out(dst + (size_t)(a * s->inner) * isz, s->dtype, w->work, (b - a) * s->inner, s->int_box);
         }
     }
     return 0;
@@ -1183,6 +1314,48 @@ static void med_pad(const med_plan *m, const char *src, int64_t a, int64_t b, ch
     }
 }
 
+/* The networks over a padded band: every window origin of the band in
+ * order, a lane group at a time, across line ends (so short lines, such
+ * as a volume's 16 planes, fill whole groups); origins in the padding
+ * compute values nobody stores. dst is the band's first output row. */
+static void med_net_band(const med_plan *m, net_fn net, const char *pad, char *lanes, char *dst, int64_t rows)
+{
+    size_t isz = td_dtype_size(m->dtype);
+    int last = m->nd - 1, L = m->lanes;
+    int64_t plen = m->pdim[last], xlen = m->dim[last];
+    int64_t per_row = m->pstride[0] / plen;          /* padded lines in one padded row of axis 0 */
+    int64_t end = (rows - 1) * m->pstride[0] + xlen; /* one past the last origin */
+    for (int i = 1; i < last; i++)
+        end += (m->dim[i] - 1) * m->pstride[i];
+    for (int64_t P = 0; P < end; P += L) {
+        for (int64_t wi = 0; wi < m->n; wi++)
+            memcpy(lanes + (size_t)wi * MED_VBYTES, pad + (size_t)(P + m->off[wi]) * isz, MED_VBYTES);
+        net(lanes, (const uint8_t(*)[2])m->ce, m->nce);
+        const char *res = lanes + (size_t)m->rank * MED_VBYTES;
+        for (int64_t pl = P / plen; pl * plen < P + L && pl * plen < end; pl++) {
+            int64_t ls = pl * plen;
+            int64_t lo = P > ls ? P : ls, hi = P + L < ls + xlen ? P + L : ls + xlen;
+            if (lo >= hi)
+                continue;
+            /* which output line: the padded line's coordinates must all be inside the image */
+            int64_t rem = pl % per_row, oline = 0, scale = 1;
+            bool inside = true;
+            for (int i = last - 1; i >= 1; i--) {
+                int64_t c = rem % m->pdim[i];
+                rem /= m->pdim[i];
+                inside = inside && c < m->dim[i];
+                oline += c * scale;
+                scale *= m->dim[i];
+            }
+            if (!inside)
+                continue;
+            oline += (pl / per_row) * scale;
+            memcpy(dst + (size_t)(oline * xlen + (lo - ls)) * isz, res + (size_t)(lo - P) * isz,
+                   (size_t)(hi - lo) * isz);
+        }
+    }
+}
+
 static int med_kernel(void *p, int64_t begin, int64_t end, int thread, td_err *err)
 {
     struct med_run *c = p;
@@ -1207,6 +1380,10 @@ static int med_kernel(void *p, int64_t begin, int64_t end, int thread, td_err *e
         for (int64_t bi = b0; bi < b1; bi++) {
             int64_t a = bi * m->band, b = a + m->band < m->dim[0] ? a + m->band : m->dim[0];
             med_pad(m, src, a, b, pad);
+            if (net) {
+                med_net_band(m, net, pad, lanes, dst + (size_t)(a * inner) * isz, b - a);
+                continue;
+            }
             /* every output line of the band, in C order, so consecutive in dst */
             int64_t nlines = xlen > 0 ? (b - a) * (inner / xlen) : 0;
             int64_t idx[ND_MAXDIM] = {0};
@@ -1216,25 +1393,12 @@ static int med_kernel(void *p, int64_t begin, int64_t end, int thread, td_err *e
                     base += idx[i] * m->pstride[i];
                 int64_t orow = a * inner + li * xlen;
                 int64_t count = xlen;
-                if (net) {
-                    int L = m->lanes;
-                    for (int64_t x = 0; x < count; x += L) {
-                        for (int64_t wi = 0; wi < m->n; wi++)
-                            memcpy(lanes + (size_t)wi * MED_VBYTES,
-                                   pad + (size_t)(base + m->off[wi] + x) * isz, MED_VBYTES);
-                        net(lanes, (const uint8_t(*)[2])m->ce, m->nce);
-                        int64_t cnt = count - x < L ? count - x : L;
-                        memcpy(dst + (size_t)(orow + x) * isz, lanes + (size_t)m->rank * MED_VBYTES,
-                               (size_t)cnt * isz);
-                    }
-                } else {
-                    for (int64_t x = 0; x < count; x++) {
-                        const char *q = pad + (size_t)(base + x) * isz;
-                        for (int64_t wi = 0; wi < m->n; wi++)
-                            nd_convert(sel + wi, TD_FLOAT64, q + (size_t)m->off[wi] * isz, st, 1);
-                        double v = select_rank(sel, 0, m->n - 1, m->rank);
-                        nd_convert(dst + (size_t)(orow + x) * isz, st, &v, TD_FLOAT64, 1);
-                    }
+                for (int64_t x = 0; x < count; x++) {
+                    const char *q = pad + (size_t)(base + x) * isz;
+                    for (int64_t wi = 0; wi < m->n; wi++)
+                        nd_convert(sel + wi, TD_FLOAT64, q + (size_t)m->off[wi] * isz, st, 1);
+                    double v = select_rank(sel, 0, m->n - 1, m->rank);
+                    nd_convert(dst + (size_t)(orow + x) * isz, st, &v, TD_FLOAT64, 1);
                 }
                 for (int i = last - 1; i >= 0; i--) {
                     int64_t lim = i == 0 ? b - a : m->dim[i];

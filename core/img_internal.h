@@ -66,6 +66,7 @@ typedef struct img_sep_work {
     double *ext;   /* one extended line */
     double *carry; /* running sums of a uniform pass along axis 0 (inner) */
     double *tmp;   /* running sums of a uniform pass along a middle axis */
+    double *tbuf;  /* the result of a pass over transposed short lines */
     void *qbuf;    /* conversions to and from the dtype */
 } img_sep_work;
 

@@ -40,8 +40,8 @@ struct proj_ctx {
  * or minimum, as in numpy's amax/amin: NaNs are found separately so the
  * comparisons stay plain and vectorise. */
 #define DEF_PROJ(E, T, NAME)                                                                                 \
-    PROJ_CLONES static void proj_##NAME(const T *restrict x, T *restrict o, int64_t len, int64_t inner,      \
-                                        bool with_min, T *restrict scratch)                                  \
+    static inline __attribute__((always_inline)) void proj1_##NAME(                                          \
+        const T *restrict x, T *restrict o, int64_t len, int64_t inner, bool with_min, T *restrict scratch)  \
     {                                                                                                        \
         bool isfloat = (T)0.5 != 0;                                                                          \
         if (inner == 1) {                                                                                    \
@@ -101,22 +101,32 @@ struct proj_ctx {
 TD_FOR_EACH_DTYPE(DEF_PROJ)
 #undef DEF_PROJ
 
+/* Consecutive slices in one call, so short projections (a volume's 16
+ * planes) do not pay a call each. */
+#define DEF_PROJN(E, T, NAME)                                                                                \
+    PROJ_CLONES static void proj_##NAME(const T *x, T *o, int64_t n, int64_t len, int64_t inner,             \
+                                        bool with_min, T *scratch)                                           \
+    {                                                                                                        \
+        for (int64_t it = 0; it < n; it++)                                                                   \
+            proj1_##NAME(x + it * len * inner, o + it * inner, len, inner, with_min, scratch);               \
+    }
+TD_FOR_EACH_DTYPE(DEF_PROJN)
+#undef DEF_PROJN
+
 static int proj_kernel(void *p, int64_t begin, int64_t end, int thread, td_err *err)
 {
     const struct proj_ctx *c = p;
     int64_t len = c->len, inner = c->inner;
     /* the running minimum of one block of columns, aligned for any dtype */
     double scratch[PLANES * 4];
-    for (int64_t it = begin; it < end; it++) {
-        switch (c->in->dtype) {
+    switch (c->in->dtype) {
 #define CASE(E, T, NAME)                                                                                     \
     case E:                                                                                                  \
-        proj_##NAME((const T *)c->in->data + it * len * inner, (T *)c->out->data + it * inner, len, inner,   \
-                    c->with_min, (T *)(void *)scratch);                                                      \
+        proj_##NAME((const T *)c->in->data + begin * len * inner, (T *)c->out->data + begin * inner,         \
+                    end - begin, len, inner, c->with_min, (T *)(void *)scratch);                             \
         break;
-            TD_FOR_EACH_DTYPE(CASE)
+        TD_FOR_EACH_DTYPE(CASE)
 #undef CASE
-        }
     }
     (void)thread;
     (void)err;

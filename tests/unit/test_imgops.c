@@ -968,6 +968,60 @@ static void test_split_images_match_unsplit(void **state)
     data_release(one);
 }
 
+/* Box filters of 8- and 16-bit images take integer shortcuts; int32 images
+ * take scipy's double path. Both must agree for every window, including
+ * windows longer than the image. */
+static void test_uniform_integer_paths_agree(void **state)
+{
+    (void)state;
+    td_err err;
+    int64_t s[3] = {2, 23, 70};
+    td_images *u16 = make_images(TD_UINT16, 3, s, 7919, 3, 65536, 0, 1.0);
+    td_images *i8 = make_images(TD_INT8, 3, s, 7919, 3, 256, 128, 1.0);
+    td_images *u16w = NULL, *i8w = NULL;
+    nd_array *a = nd_astype(u16->values, TD_INT32, &err), *b = nd_astype(i8->values, TD_INT32, &err);
+    CHECK_OK(a && b, &err);
+    u16w = img_fromarray(a, &err);
+    i8w = img_fromarray(b, &err);
+    CHECK_OK(u16w && i8w, &err);
+    static const int64_t sizes[][2] = {{3, 3}, {2, 5}, {1, 7}, {6, 1}, {9, 30}, {25, 41}, {40, 90}, {4, 27}};
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+        for (int which = 0; which < 2; which++) {
+            td_images *small = which ? i8 : u16, *wide = which ? i8w : u16w;
+            td_images *r1 = img_uniform_filter(small, 2, sizes[k], &err);
+            td_images *r2 = img_uniform_filter(wide, 2, sizes[k], &err);
+            CHECK_OK(r1 && r2, &err);
+            for (int64_t i = 0; i < r1->values->size; i++)
+                if (nd_get_i64(r1->values, i) != nd_get_i64(r2->values, i))
+                    fail_msg("size %lldx%lld, %s, element %lld: %lld vs %lld", (long long)sizes[k][0],
+                             (long long)sizes[k][1], which ? "int8" : "uint16", (long long)i,
+                             (long long)nd_get_i64(r1->values, i), (long long)nd_get_i64(r2->values, i));
+            data_release(r1);
+            data_release(r2);
+        }
+    }
+    data_release(u16w);
+    data_release(i8w);
+    nd_release(a);
+    nd_release(b);
+    data_release(u16);
+    data_release(i8);
+    /* the mean of a constant is the constant, also where 1/49 rounds low */
+    int64_t cs[3] = {1, 60, 60}, sz[2] = {49, 7};
+    for (int which = 0; which < 2; which++) {
+        nd_array *c = nd_full_f64(which ? TD_INT8 : TD_UINT16, 3, cs, which ? -7 : 1234, &err);
+        td_images *ci = img_fromarray(c, &err);
+        CHECK_OK(ci, &err);
+        td_images *r = img_uniform_filter(ci, 2, sz, &err);
+        CHECK_OK(r, &err);
+        for (int64_t i = 0; i < r->values->size; i++)
+            assert_int_equal(nd_get_i64(r->values, i), which ? -7 : 1234);
+        data_release(r);
+        data_release(ci);
+        nd_release(c);
+    }
+}
+
 static void test_filter_size_rules(void **state)
 {
     (void)state;
@@ -1380,6 +1434,7 @@ int main(void)
         cmocka_unit_test(test_uniform_skipped_axis_and_long_window),
         cmocka_unit_test(test_uniform_bands_carry_sums),
         cmocka_unit_test(test_split_images_match_unsplit),
+        cmocka_unit_test(test_uniform_integer_paths_agree),
         cmocka_unit_test(test_filter_size_rules),
         cmocka_unit_test(test_median_integer_networks),
         cmocka_unit_test(test_median_even_and_volumes),
