@@ -17,5 +17,6 @@
 #include "thunder/io.h"
 #include "thunder/convert.h"
 #include "thunder/imgops.h"
+#include "thunder/examples.h"
 
 #endif
