@@ -108,7 +108,9 @@ typedef nd_array *(*td_block_fn)(void *ctx, nd_array *block, int thread, td_err 
  * its size; along the other axes (time at least) all results must agree
  * and may differ from the input. value_shape (vndim entries, or NULL),
  * when given, is checked against the results' uncut axes. The results
- * are cast to *dtype when given, else to their promoted dtype. */
+ * are cast to *dtype when given, else to their promoted dtype. The mapped
+ * blocks keep their padding, which toarray strips (Thunder's local unchunk
+ * forgets it after a map and stacks the padded blocks). */
 td_blocks *blk_map(const td_blocks *b, td_block_fn fn, void *ctx, int vndim, const int64_t *value_shape,
                    const td_dtype *dtype, td_err *err);
 
