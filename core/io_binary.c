@@ -155,6 +155,12 @@ static int imgbin_one(const imgbin_ctx *c, int64_t f, char *a, char *b, td_err *
                           (unsigned long long)size, nd_shape_str(c->ndim, c->shape, s, sizeof s),
                           td_dtype_name(c->dtype), c->recbytes);
     }
+    if (c->recbytes == 0) {
+        /* an empty image (a 0 in its shape): nothing to read, and the loop
+         * over planes below could otherwise run once per claimed plane */
+        close(fd);
+        return 0;
+    }
     bool direct = !c->fortran && c->nplanes == 0;
     int rc = io_pread_all(fd, direct ? out : a, c->recbytes, 0, path, err);
     close(fd);
