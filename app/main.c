@@ -146,6 +146,10 @@ int main(int argc, char **argv)
     const char *script = NULL, *code = NULL, *startup = NULL;
     bool from_stdin = false;
     int i;
+    /* THUNDER_HUGEPAGES=0 turns off huge-page advice where it stalls (see docs/performance.md). */
+    const char *huge = getenv("THUNDER_HUGEPAGES");
+    if (huge && (!strcmp(huge, "0") || !strcmp(huge, "off") || !strcmp(huge, "no")))
+        td_mem_set_hugepages(false);
     for (i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {

@@ -22,6 +22,7 @@ enum { BUF_MMAP, BUF_INLINE, BUF_MALLOC };
 struct td_buf {
     atomic_int refcount;
     int how;
+    int klass; /* BUF_INLINE: the small-block size class, or -1 */
     size_t nbytes;
     size_t mapped;  /* bytes mapped, for munmap */
     size_t counted; /* bytes charged to the budget */
@@ -29,6 +30,7 @@ struct td_buf {
 };
 
 static atomic_size_t mem_in_use;
+static atomic_bool mem_hugepages = true;
 static atomic_size_t mem_budget; /* 0: not yet computed */
 
 /* Freed large mappings are kept for reuse, as malloc keeps freed memory:
@@ -107,6 +109,102 @@ static void pool_flush(void)
     pthread_mutex_unlock(&pool.lock);
 }
 
+/* Small blocks (array buffers, scratch, array headers) come from a per-thread
+ * cache of power-of-two size classes: a lambda mapped over a million records
+ * allocates a few small arrays per record, and the general allocator's
+ * bookkeeping would otherwise cost more than the arithmetic. */
+#define SMALL_MIN 128
+#define SMALL_CLASSES 10 /* 128 B .. 64 KiB */
+#define SMALL_KEEP 16
+
+typedef struct small_cache {
+    void *blk[SMALL_CLASSES][SMALL_KEEP];
+    int n[SMALL_CLASSES];
+} small_cache;
+
+static _Thread_local small_cache *tcache;
+static pthread_key_t tcache_key;
+static pthread_once_t tcache_once = PTHREAD_ONCE_INIT;
+
+static void tcache_destroy(void *p)
+{
+    small_cache *c = p;
+    for (int k = 0; k < SMALL_CLASSES; k++)
+        for (int i = 0; i < c->n[k]; i++)
+            free(c->blk[k][i]);
+    free(c);
+}
+
+static void tcache_make_key(void)
+{
+    pthread_key_create(&tcache_key, tcache_destroy);
+}
+
+static small_cache *get_tcache(void)
+{
+    if (!tcache) {
+        pthread_once(&tcache_once, tcache_make_key);
+        tcache = calloc(1, sizeof *tcache);
+        if (tcache)
+            pthread_setspecific(tcache_key, tcache);
+    }
+    return tcache;
+}
+
+/* The size class holding total bytes, or -1 when it is too big for one. */
+static int small_class(size_t total)
+{
+    size_t s = SMALL_MIN;
+    int k = 0;
+    while (s < total && k < SMALL_CLASSES) {
+        s <<= 1;
+        k++;
+    }
+    return k < SMALL_CLASSES ? k : -1;
+}
+
+/* A 64-byte aligned block of at least total bytes; *klass says how to free it. */
+static void *small_alloc(size_t total, int *klass)
+{
+    int k = small_class(total);
+    *klass = k;
+    if (k >= 0) {
+        small_cache *c = get_tcache();
+        if (c && c->n[k] > 0)
+            return c->blk[k][--c->n[k]];
+        total = (size_t)SMALL_MIN << k;
+    }
+    void *p = NULL;
+    return posix_memalign(&p, TD_ALIGN, total) == 0 ? p : NULL;
+}
+
+static void small_free(void *p, int klass)
+{
+    if (klass >= 0) {
+        small_cache *c = get_tcache();
+        if (c && c->n[klass] < SMALL_KEEP) {
+            c->blk[klass][c->n[klass]++] = p;
+            return;
+        }
+    }
+    free(p);
+}
+
+void *td_obj_alloc(size_t n)
+{
+    int k;
+    void *p = small_alloc(n, &k); /* the class follows from n, which td_obj_free gets again */
+    if (p)
+        memset(p, 0, n);
+    return p;
+}
+
+void td_obj_free(void *p, size_t n)
+{
+    if (p)
+        small_free(p, small_class(n));
+}
+
 bool td_mul_overflows(size_t a, size_t b, size_t *out)
 {
     size_t r;
@@ -155,6 +253,11 @@ size_t td_mem_budget(void)
         atomic_store(&mem_budget, b);
     }
     return b;
+}
+
+void td_mem_set_hugepages(bool on)
+{
+    atomic_store(&mem_hugepages, on);
 }
 
 size_t td_mem_in_use(void)
@@ -272,7 +375,7 @@ static td_buf *buf_alloc(size_t nbytes, bool zeroed, td_err *err)
             return NULL;
         }
 #if defined(HAVE_MADVISE) && defined(MADV_HUGEPAGE)
-        if (!reused)
+        if (!reused && atomic_load(&mem_hugepages))
             madvise(p, len, MADV_HUGEPAGE);
 #endif
         if (reused && zeroed)
@@ -281,8 +384,9 @@ static td_buf *buf_alloc(size_t nbytes, bool zeroed, td_err *err)
         b->mapped = len;
         b->data = p; /* fresh anonymous mappings are already zero */
     } else {
-        void *p = NULL;
-        if (posix_memalign(&p, TD_ALIGN, TD_ALIGN + n) != 0) {
+        int klass;
+        void *p = small_alloc(TD_ALIGN + n, &klass);
+        if (!p) {
             uncharge(n);
             td_err_set(err, TD_EMEMORY, "cannot allocate %zu bytes", n);
             return NULL;
@@ -290,6 +394,7 @@ static td_buf *buf_alloc(size_t nbytes, bool zeroed, td_err *err)
         _Static_assert(sizeof(td_buf) <= TD_ALIGN, "the inline header must fit in one alignment unit");
         b = p;
         b->how = BUF_INLINE;
+        b->klass = klass;
         b->mapped = 0;
         b->data = (char *)p + TD_ALIGN;
         if (zeroed)
@@ -354,7 +459,7 @@ void td_buf_release(td_buf *b)
         pool_put(b->data, b->mapped);
         free(b);
         break;
-    case BUF_INLINE: free(b); break;
+    case BUF_INLINE: small_free(b, b->klass); break;
     default:
         free(b->data);
         free(b);
@@ -372,13 +477,17 @@ void *td_scratch_alloc(size_t nbytes, td_err *err)
     }
     if (charge(total, err) < 0)
         return NULL;
-    void *p = NULL;
-    if (posix_memalign(&p, TD_ALIGN, total) != 0) {
+    int klass;
+    void *p = small_alloc(total, &klass);
+    if (!p) {
         uncharge(total);
         td_err_set(err, TD_EMEMORY, "cannot allocate %zu bytes of scratch", nbytes);
         return NULL;
     }
-    *(size_t *)p = total;
+    /* The header keeps what freeing needs: the charge and the size class. */
+    size_t *h = p;
+    h[0] = total;
+    h[1] = (size_t)(klass + 1);
     return (char *)p + TD_ALIGN;
 }
 
@@ -386,7 +495,7 @@ void td_scratch_free(void *p)
 {
     if (!p)
         return;
-    char *base = (char *)p - TD_ALIGN;
-    uncharge(*(size_t *)base);
-    free(base);
+    size_t *h = (size_t *)((char *)p - TD_ALIGN);
+    uncharge(h[0]);
+    small_free(h, (int)h[1] - 1);
 }

@@ -1,6 +1,8 @@
 /* nd_array construction, reference counting, views and element access. */
 #include "thunder/nd.h"
 
+#include "mem_internal.h"
+
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +18,7 @@ static int check_ndim(int ndim, td_err *err)
 /* A header without data; the caller has checked ndim and the shape's size. */
 static nd_array *header(td_dtype dtype, int ndim, const int64_t *shape, td_err *err)
 {
-    nd_array *a = calloc(1, sizeof *a);
+    nd_array *a = td_obj_alloc(sizeof *a);
     if (!a) {
         td_err_set(err, TD_EMEMORY, "out of memory");
         return NULL;
@@ -42,7 +44,7 @@ static nd_array *alloc_array(td_dtype dtype, int ndim, const int64_t *shape, boo
         return NULL;
     a->buf = zeroed ? td_buf_new_zeroed(nbytes, err) : td_buf_new(nbytes, err);
     if (!a->buf) {
-        free(a);
+        td_obj_free(a, sizeof *a);
         return NULL;
     }
     a->data = td_buf_data(a->buf);
@@ -117,7 +119,7 @@ void nd_release(nd_array *a)
     if (!a || atomic_fetch_sub_explicit((atomic_int *)&a->refcount, 1, memory_order_acq_rel) != 1)
         return;
     td_buf_release(a->buf);
-    free(a);
+    td_obj_free(a, sizeof *a);
 }
 
 nd_array *nd_view(const nd_array *a, int64_t offset, int ndim, const int64_t *shape, td_err *err)

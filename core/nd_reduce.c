@@ -316,7 +316,9 @@ static int lane_kernel(void *ctx, int64_t begin, int64_t end, int thread, td_err
     const red_ctx *c = ctx;
     void *buf = NULL;
     if (c->kind != K_EXT) {
-        buf = td_scratch_alloc(RED_CHUNK * 8, err);
+        /* Only as much as one chunk needs: a short record must not pay for 64 KiB. */
+        int64_t n = c->chunk < RED_CHUNK ? c->chunk : RED_CHUNK;
+        buf = td_scratch_alloc((size_t)(n > 0 ? n : 1) * 8, err);
         if (!buf)
             return -1;
     }

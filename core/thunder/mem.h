@@ -25,6 +25,12 @@ void td_mem_set_budget(size_t bytes);
 size_t td_mem_budget(void);
 size_t td_mem_in_use(void);
 
+/* Whether new large buffers are advised for transparent huge pages (on by
+ * default). Huge pages make first touch several times cheaper, but where the
+ * kernel compacts memory synchronously to find them (transparent_hugepage
+ * defrag = madvise, on a fragmented machine) a first touch can stall. */
+void td_mem_set_hugepages(bool on);
+
 /* Parses "4G", "512M", "100k", "123" (bytes) for a --memory option. */
 int td_mem_parse_size(const char *text, size_t *out, td_err *err);
 
