@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "interp.h"
+#include "m_serops.h"
 #include "print.h"
 #include "strbuf.h"
 
@@ -569,19 +570,15 @@ value *data_map(call_args *a, value *func, value *value_shape, value *dtype, boo
         td_data *nd;
         if (d->kind == TD_IMAGES) {
             nd = img_fromarray(out, err);
+        } else if (new_index && new_index->kind != V_NONE) {
+            /* numbers or strings (m_serops.h) */
+            td_series *plain = ser_fromarray(out, NULL, err);
+            nd = plain ? series_with_index_value(plain, new_index, err) : NULL;
+            data_release(plain);
+        } else if (d->index && d->index->shape[0] == shape[nlead + elem_ndim - 1]) {
+            nd = ser_fromarray_like(out, d, err); /* same length: the index carries over */
         } else {
-            nd_array *index = NULL;
-            if (new_index && new_index->kind != V_NONE) {
-                index = val_to_array(new_index, err);
-                if (!index) {
-                    nd_release(out);
-                    return NULL;
-                }
-            } else if (d->index && d->index->shape[0] == shape[nlead + elem_ndim - 1]) {
-                index = nd_retain(d->index); /* same length: the index carries over */
-            }
-            nd = ser_fromarray(out, index, err);
-            nd_release(index);
+            nd = ser_fromarray(out, NULL, err);
         }
         nd_release(out);
         if (nd && d->labels) {
@@ -652,7 +649,7 @@ value *m_data_filter(call_args *a, td_err *err)
         td_err_set(err, TD_EVALUE, "filter removed every record");
         goto done;
     }
-    nd = d->kind == TD_IMAGES ? img_fromarray(out, err) : ser_fromarray(out, d->index, err);
+    nd = d->kind == TD_IMAGES ? img_fromarray(out, err) : ser_fromarray_like(out, d, err);
     nd_release(out);
     if (nd && d->labels) {
         int64_t ls[1] = {kept};
@@ -728,7 +725,7 @@ value *m_data_reduce(call_args *a, td_err *err)
     nd_release(x);
     if (!r)
         return NULL;
-    td_data *nd = d->kind == TD_IMAGES ? img_fromarray(r, err) : ser_fromarray(r, d->index, err);
+    td_data *nd = d->kind == TD_IMAGES ? img_fromarray(r, err) : ser_fromarray_like(r, d, err);
     nd_release(r);
     return wrap(nd);
 }

@@ -6,6 +6,7 @@
 #include "interp.h"
 #include "thunder/examples.h"
 #include "m_data.h"
+#include "m_serops.h"
 
 /* Labels given to a reader, checked against the new data. */
 static value *attach_labels(td_data *d, value *labels, td_err *err)
@@ -75,14 +76,14 @@ static value *m_series_fromarray(call_args *a, td_err *err)
     nd_array *v = val_to_array(a->v[0], err);
     if (!v)
         return NULL;
-    nd_array *index = NULL;
-    if (a->v[1]->kind != V_NONE && !(index = val_to_array(a->v[1], err))) {
-        nd_release(v);
-        return NULL;
-    }
-    td_series *d = ser_fromarray(v, index, err);
+    td_series *d = ser_fromarray(v, NULL, err);
     nd_release(v);
-    nd_release(index);
+    if (d && a->v[1]->kind != V_NONE) {
+        /* numbers or strings (m_serops.h) */
+        td_series *wi = series_with_index_value(d, a->v[1], err);
+        data_release(d);
+        d = wi;
+    }
     return attach_labels(d, a->v[2], err);
 }
 
@@ -151,22 +152,19 @@ static value *m_series_fromlist(call_args *a, td_err *err)
     nd_array *v = list_values(a, a->v[0], a->v[1], err);
     if (!v)
         return NULL;
-    nd_array *index = NULL;
-    if (a->v[2]->kind != V_NONE && !(index = val_to_array(a->v[2], err))) {
-        nd_release(v);
-        return NULL;
-    }
     if (a->v[4]->kind == V_DTYPE) {
         nd_array *c = nd_astype(v, a->v[4]->u.dtype, err);
         nd_release(v);
-        if (!(v = c)) {
-            nd_release(index);
+        if (!(v = c))
             return NULL;
-        }
     }
-    td_series *d = ser_fromarray(v, index, err);
+    td_series *d = ser_fromarray(v, NULL, err);
     nd_release(v);
-    nd_release(index);
+    if (d && a->v[2]->kind != V_NONE) {
+        td_series *wi = series_with_index_value(d, a->v[2], err);
+        data_release(d);
+        d = wi;
+    }
     return attach_labels(d, a->v[3], err);
 }
 
@@ -228,9 +226,7 @@ static int shape_arg(value *v, int64_t *shape, int *ndim, td_err *err)
 static value *series_result(td_series *d, value *index, value *labels, td_err *err)
 {
     if (d && index->kind != V_NONE) {
-        nd_array *ix = val_to_array(index, err);
-        td_series *wi = ix ? ser_with_index(d, ix, err) : NULL;
-        nd_release(ix);
+        td_series *wi = series_with_index_value(d, index, err);
         data_release(d);
         d = wi;
     }

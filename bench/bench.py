@@ -51,6 +51,61 @@ def movie_uint16(path):
     return a
 
 
+_traces = {}
+
+
+def series_traces(path):
+    """100000 pixel time series of 1000 float32 samples, like a cell-resolution
+    recording: a baseline per pixel, a slow linear drift, a response to a
+    stimulus that is on for 25 of every 125 samples in a third of the pixels,
+    and noise. Generated once per run, in blocks, without float64 copies."""
+    if "a" not in _traces:
+        rng = np.random.RandomState(7)
+        n, t = 100000, 1000
+        tt = np.arange(t, dtype=np.float32)
+        stim = ((tt % 125) < 25).astype(np.float32)
+        a = np.empty((n, t), np.float32)
+        for b in range(0, n, 10000):
+            base = (80 + 40 * rng.rand(10000, 1)).astype(np.float32)
+            drift = (0.02 * rng.randn(10000, 1)).astype(np.float32) * tt
+            gain = ((rng.rand(10000, 1) < 0.3) * 15 * rng.rand(10000, 1)).astype(np.float32)
+            a[b:b + 10000] = base + drift + gain * stim + 2 * rng.randn(10000, t).astype(np.float32)
+        _traces["a"] = a
+    np.save(path, _traces["a"])
+    return _traces["a"]
+
+
+def np_correlate(a, s):
+    ac = a - a.mean(axis=1, keepdims=True)
+    sc = s - s.mean()
+    return (ac @ sc) / (np.sqrt((ac * ac).sum(axis=1)) * np.sqrt(sc @ sc))
+
+
+def np_detrend(a):
+    x = np.arange(a.shape[1])
+    p = np.polyfit(x, a.T, 1)
+    return a - np.outer(p[0], x)
+
+
+def np_fourier(a, freq):
+    n = a.shape[1]
+    ft = np.fft.fft(a - a.mean(axis=1, keepdims=True), axis=1)[:, :n // 2]
+    amp = 2 * np.abs(ft) / n
+    co = amp[:, freq] / np.sqrt((amp ** 2).sum(axis=1))
+    ph = -np.pi / 2 - np.angle(ft[:, freq])
+    ph[ph < 0] += 2 * np.pi
+    return np.stack([co, ph], axis=1)
+
+
+def np_cov(a):
+    ac = a - a.mean(axis=0)
+    return (ac.T @ ac) * (1.0 / (a.shape[0] - 1))
+
+
+SIGNAL = np.sin(np.arange(1000) * 0.0628)
+SERIES = "data = td.series.fromarray(np.load(PATH))"
+
+
 try:
     from scipy import ndimage as ndi
 except ImportError:
@@ -190,6 +245,35 @@ def write_binary(folder, a):
 
 # name: (data maker, thunder setup, thunder statement, numpy function of the data)
 CASES = {
+    "series_zscore": (
+        series_traces, SERIES, "out = data.zscore()",
+        lambda a: (a - a.mean(axis=1, keepdims=True)) / a.std(axis=1, keepdims=True),
+    ),
+    "series_center": (
+        series_traces, SERIES, "out = data.center()",
+        lambda a: a - a.mean(axis=1, keepdims=True),
+    ),
+    "series_standardize": (
+        series_traces, SERIES, "out = data.standardize()",
+        lambda a: a / a.std(axis=1, keepdims=True),
+    ),
+    "series_correlate": (
+        series_traces, SERIES, "out = data.correlate(np.sin(np.arange(1000) * 0.0628))",
+        lambda a: np_correlate(a, SIGNAL),
+    ),
+    "series_stats": (
+        series_traces, SERIES, "out = data.series_stats()",
+        lambda a: np.stack([np.full(a.shape[0], float(a.shape[1])), a.mean(axis=1), a.std(axis=1),
+                            a.max(axis=1), a.min(axis=1)], axis=1),
+    ),
+    "series_percentile": (
+        series_traces, SERIES, "out = data.series_percentile(20)",
+        lambda a: np.percentile(a, 20, axis=1),
+    ),
+    "series_detrend": (series_traces, SERIES, "out = data.detrend()", np_detrend),
+    "series_fourier": (series_traces, SERIES, "out = data.fourier(freq=8)", lambda a: np_fourier(a, 8)),
+    "series_gramian": (series_traces, SERIES, "out = data.gramian()", lambda a: a.T @ a),
+    "series_cov": (series_traces, SERIES, "out = data.cov()", np_cov),
     "series_map_lambda": (
         movie_pixels,
         "data = td.series.fromarray(np.load(PATH))",

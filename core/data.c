@@ -7,6 +7,7 @@
 
 #include "thunder/par.h"
 #include "thunder/random.h"
+#include "thunder/serops.h"
 
 static td_data *data_alloc(td_kind kind, nd_array *values, nd_array *labels, nd_array *index, td_err *err)
 {
@@ -37,6 +38,7 @@ void data_release(td_data *d)
     nd_release(d->values);
     nd_release(d->labels);
     nd_release(d->index);
+    td_strtab_release(d->index_names);
     free(d);
 }
 
@@ -301,6 +303,8 @@ td_data *data_with_labels(const td_data *d, nd_array *labels, td_err *err)
         }
     }
     td_data *r = data_alloc(d->kind, d->values, l, d->index, err);
+    if (r)
+        r->index_names = td_strtab_retain(d->index_names);
     nd_release(l);
     return r;
 }
@@ -314,7 +318,10 @@ td_series *ser_with_index(const td_series *d, nd_array *index, td_err *err)
 
 td_data *data_with_values(const td_data *d, nd_array *values, td_err *err)
 {
-    return data_alloc(d->kind, values, d->labels, d->index, err);
+    td_data *r = data_alloc(d->kind, values, d->labels, d->index, err);
+    if (r)
+        r->index_names = td_strtab_retain(d->index_names);
+    return r;
 }
 
 /* --- the shared API ---------------------------------------------------------- */
@@ -405,6 +412,8 @@ static td_data *data_reshape_values(const td_data *d, int ndim, const int64_t *s
         labels = nd_retain(d->labels);
     }
     td_data *r = data_alloc(d->kind, nv, labels, d->index, err);
+    if (r)
+        r->index_names = td_strtab_retain(d->index_names);
     nd_release(nv);
     nd_release(labels);
     return r;

@@ -15,6 +15,7 @@
 #include "thunder/npy.h"
 #include "thunder/data.h"
 #include "thunder/io.h"
+#include "thunder/serops.h"
 #include "thunder/convert.h"
 #include "thunder/imgops.h"
 #include "thunder/examples.h"

@@ -37,6 +37,9 @@ typedef struct td_data {
     /* Series only: NULL (arange(length)), 1-D (length,) or 2-D (length,
      * levels) for a multi-index. */
     nd_array *index;
+    /* Series only: NULL, or the strings of an index of strings, whose
+     * index then holds int64 codes into this sorted table (serops.h). */
+    struct td_strtab *index_names;
 } td_data;
 
 typedef td_data td_images;
