@@ -291,14 +291,6 @@ static value *m_blocks_mode(call_args *a, td_err *err)
     return val_cstr("local");
 }
 
-#define P(name, type, def)                                                                                   \
-    {                                                                                                        \
-        name, type, def                                                                                      \
-    }
-#define END                                                                                                  \
-    {                                                                                                        \
-        0                                                                                                    \
-    }
 
 static const reg_func blocks_funcs[] = {
     {"count", m_blocks_count, "Number of blocks.", 0, {END}},

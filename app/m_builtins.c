@@ -578,8 +578,6 @@ static value *b_vars(call_args *a, td_err *err)
 }
 
 /* clang-format off */
-#define P(name, type, def) {name, type, def}
-#define END {0}
 
 static const reg_func builtin_funcs[] = {
     {"print", b_print, "Write the values, separated by sep and followed by end.", REG_VARARGS,

@@ -7,8 +7,6 @@
 #include "registry.h"
 
 /* clang-format off */
-#define P(name, type, def) {name, type, def}
-#define END {0}
 /* clang-format on */
 
 static nd_array *self_arr(call_args *a)

@@ -12,8 +12,6 @@
 #include "registry.h"
 
 /* clang-format off */
-#define P(name, type, def) {name, type, def}
-#define END {0}
 /* clang-format on */
 
 static nd_array *arg_arr(call_args *a, int i)

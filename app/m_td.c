@@ -502,8 +502,6 @@ static value *m_series_fromexample(call_args *a, td_err *err)
     return example(a, TD_SERIES, err);
 }
 
-#define P(name, type, def) {name, type, def}
-#define END {0}
 
 static const reg_func td_images_funcs[] = {
     {"fromarray", m_images_fromarray, "Images from an array whose first axis indexes images.", 0,

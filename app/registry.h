@@ -91,6 +91,12 @@ typedef struct module {
     const char *const *submodule_names;     /* attribute names of the submodules */
 } module;
 
+/* Shorthand for writing the tables: P(name, type, default) is one
+ * parameter, END closes the list. */
+#define REG_TABLE_MACROS
+#define P(name, type, def) {name, type, def}
+#define END {0}
+
 const reg_func *reg_find(const reg_table *t, const char *name);
 /* The closest name in t to `name` (edit distance), or NULL. */
 const char *reg_suggest(const reg_table *t, const char *name);
