@@ -162,9 +162,9 @@ TD_FOR_EACH_DTYPE(DEF_RED_TYPE)
     [E] = {NAME##_argext, NAME##_ext_tile, NAME##_has_nan, NAME##_ranks, NAME##_diff},
 static const red_type_ops type_ops[TD_NDTYPES] = {TD_FOR_EACH_DTYPE(RED_TYPE_ENTRY)};
 
-/* numpy's pairwise summation (8 accumulators, blocks of 128). */
+/* numpy's pairwise summation (8 accumulators, blocks of 128); shared with the Series statistics. */
 #define DEF_PAIRWISE(NAME, T)                                                                                \
-    static T NAME(const T *a, int64_t n)                                                                     \
+    ND_HOT T NAME(const T *a, int64_t n)                                                                     \
     {                                                                                                        \
         if (n < 8) {                                                                                         \
             T res = 0;                                                                                       \
@@ -190,8 +190,8 @@ static const red_type_ops type_ops[TD_NDTYPES] = {TD_FOR_EACH_DTYPE(RED_TYPE_ENT
         return NAME(a, n2) + NAME(a + n2, n - n2);                                                           \
     }
 
-DEF_PAIRWISE(pairwise_f32, float)
-DEF_PAIRWISE(pairwise_f64, double)
+DEF_PAIRWISE(nd_pairwise_f32, float)
+DEF_PAIRWISE(nd_pairwise_f64, double)
 
 /* ---- the reduction context ------------------------------------------------ */
 
@@ -242,7 +242,7 @@ static void lane_sum(const red_ctx *c, const char *p, int64_t m, double mu, void
                 double e = d[i] - mu;
                 d[i] = e * e;
             }
-        double s = pairwise_f64(v, m);
+        double s = nd_pairwise_f64(v, m);
         memcpy(part, &s, sizeof s);
     } else if (c->at == TD_FLOAT32) {
         float *f = buf, fmu = (float)mu;
@@ -251,7 +251,7 @@ static void lane_sum(const red_ctx *c, const char *p, int64_t m, double mu, void
                 float e = f[i] - fmu;
                 f[i] = e * e;
             }
-        float s = pairwise_f32(v, m);
+        float s = nd_pairwise_f32(v, m);
         memcpy(part, &s, sizeof s);
     } else {
         /* int64 / uint64: wrapping sum in uint64 */

@@ -6,20 +6,13 @@
 #include "thunder/par.h"
 #include "thunder/serops.h"
 
-/* Hot loops also get an AVX2 version, picked when the library loads. AVX2
- * without FMA rounds exactly as SSE2 does, so results do not change. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define SER_HOT __attribute__((target_clones("avx2", "default")))
-#else
-#define SER_HOT
-#endif
+#include "nd_internal.h"
+
+#define SER_HOT ND_HOT
 
 /* numpy reduces a contiguous lane in blocks of its ufunc buffer size. */
 #define SER_BLOCK 8192
 
-/* numpy's pairwise summation (8 accumulators, blocks of 128). */
-float ser_pairwise_f32(const float *a, int64_t n);
-double ser_pairwise_f64(const double *a, int64_t n);
 /* numpy's add.reduce of a contiguous lane: 0 plus the pairwise sums of
  * consecutive blocks of SER_BLOCK values, added in order. */
 float ser_sum_f32(const float *a, int64_t n);

@@ -21,41 +21,12 @@
 
 /* ---- sums as numpy adds them --------------------------------------------------- */
 
-#define DEF_PAIRWISE(NAME, T)                                                                                \
-    SER_HOT T NAME(const T *a, int64_t n)                                                                    \
-    {                                                                                                        \
-        if (n < 8) {                                                                                         \
-            T res = 0;                                                                                       \
-            for (int64_t i = 0; i < n; i++)                                                                  \
-                res += a[i];                                                                                 \
-            return res;                                                                                      \
-        }                                                                                                    \
-        if (n <= 128) {                                                                                      \
-            T r[8];                                                                                          \
-            for (int k = 0; k < 8; k++)                                                                      \
-                r[k] = a[k];                                                                                 \
-            int64_t i;                                                                                       \
-            for (i = 8; i < n - (n % 8); i += 8)                                                             \
-                for (int k = 0; k < 8; k++)                                                                  \
-                    r[k] += a[i + k];                                                                        \
-            T res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));                       \
-            for (; i < n; i++)                                                                               \
-                res += a[i];                                                                                 \
-            return res;                                                                                      \
-        }                                                                                                    \
-        int64_t n2 = n / 2;                                                                                  \
-        n2 -= n2 % 8;                                                                                        \
-        return NAME(a, n2) + NAME(a + n2, n - n2);                                                           \
-    }
-
-DEF_PAIRWISE(ser_pairwise_f32, float)
-DEF_PAIRWISE(ser_pairwise_f64, double)
 
 float ser_sum_f32(const float *a, int64_t n)
 {
     float s = 0;
     for (int64_t i = 0; i < n; i += SER_BLOCK)
-        s += ser_pairwise_f32(a + i, n - i < SER_BLOCK ? n - i : SER_BLOCK);
+        s += nd_pairwise_f32(a + i, n - i < SER_BLOCK ? n - i : SER_BLOCK);
     return s;
 }
 
@@ -63,7 +34,7 @@ double ser_sum_f64(const double *a, int64_t n)
 {
     double s = 0;
     for (int64_t i = 0; i < n; i += SER_BLOCK)
-        s += ser_pairwise_f64(a + i, n - i < SER_BLOCK ? n - i : SER_BLOCK);
+        s += nd_pairwise_f64(a + i, n - i < SER_BLOCK ? n - i : SER_BLOCK);
     return s;
 }
 
