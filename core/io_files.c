@@ -838,7 +838,7 @@ io_out *io_out_begin(const char *path, bool overwrite, bool series, td_err *err)
     return o;
 }
 
-static int write_all(int fd, const void *buf, size_t n, const char *name, td_err *err)
+int io_write_all(int fd, const void *buf, size_t n, const char *name, td_err *err)
 {
     const char *p = buf;
     while (n > 0) {
@@ -865,7 +865,7 @@ int io_out_write(io_out *o, const char *name, const void *bytes, size_t len, td_
     int fd = openat(o->tmpfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
     if (fd < 0)
         return io_errno_err(err, shown, "could not create", errno);
-    if (write_all(fd, bytes, len, shown, err) < 0) {
+    if (io_write_all(fd, bytes, len, shown, err) < 0) {
         close(fd);
         return -1;
     }

@@ -36,6 +36,8 @@ void io_sources_add(const char *file);
 int io_errno_err(td_err *err, const char *path, const char *what, int e);
 int io_open_regular(const char *path, uint64_t *size, td_err *err);
 int io_pread_all(int fd, void *buf, size_t n, uint64_t off, const char *path, td_err *err);
+/* Writes all n bytes (retrying short writes and EINTR), or an error naming name. */
+int io_write_all(int fd, const void *buf, size_t n, const char *name, td_err *err);
 
 /* Runs fn for files 0..n-1 in parallel. When several fail, the error
  * returned is the one of the first failing file in order, whatever the

@@ -11,6 +11,8 @@
 
 #include "thunder/npy.h"
 
+#include "io_internal.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
@@ -525,34 +527,7 @@ nd_array *npy_parse(const void *bytes, size_t len, const char *name, td_err *err
 
 /* --- files ---------------------------------------------------------------- */
 
-static int io_error(td_err *err, const char *path, const char *what, int e)
-{
-    td_errkind kind = e == ENOENT ? TD_ENOTFOUND : TD_EIO;
-    if (what)
-        return td_err_set(err, kind, "%s: %s: %s", path, what, strerror(e));
-    return td_err_set(err, kind, "%s: %s", path, strerror(e));
-}
 
-/* n bytes at offset off, or an error if the file ends early. */
-static int read_at(int fd, void *buf, size_t n, size_t off, const char *path, td_err *err)
-{
-    char *p = buf;
-    while (n > 0) {
-        size_t chunk = n > ((size_t)1 << 30) ? (size_t)1 << 30 : n;
-        ssize_t got = pread(fd, p, chunk, (off_t)off);
-        if (got < 0) {
-            if (errno == EINTR)
-                continue;
-            return io_error(err, path, "read failed", errno);
-        }
-        if (got == 0)
-            return td_err_set(err, TD_EIO, "%s: the file ended early (was it changed while reading?)", path);
-        p += got;
-        off += (size_t)got;
-        n -= (size_t)got;
-    }
-    return 0;
-}
 
 nd_array *npy_load(const char *path, td_err *err)
 {
@@ -560,7 +535,7 @@ nd_array *npy_load(const char *path, td_err *err)
      * no effect on the regular files we go on to read. */
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
-        io_error(err, path, NULL, errno);
+        io_errno_err(err, path, NULL, errno);
         return NULL;
     }
     nd_array *a = NULL;
@@ -568,11 +543,11 @@ nd_array *npy_load(const char *path, td_err *err)
     void *scratch = NULL;
     struct stat st;
     if (fstat(fd, &st) < 0) {
-        io_error(err, path, NULL, errno);
+        io_errno_err(err, path, NULL, errno);
         goto out;
     }
     if (S_ISDIR(st.st_mode)) {
-        io_error(err, path, NULL, EISDIR);
+        io_errno_err(err, path, NULL, EISDIR);
         goto out;
     }
     if (!S_ISREG(st.st_mode)) {
@@ -588,7 +563,7 @@ nd_array *npy_load(const char *path, td_err *err)
     npy_header h;
     int major;
     size_t hl;
-    if (read_at(fd, pre, npre, 0, path, err) < 0 ||
+    if (io_pread_all(fd, pre, npre, 0, path, err) < 0 ||
         parse_preamble(pre, npre, file_len, path, &major, &hl, &h, err) < 0)
         goto out;
     head = malloc(h.data_off);
@@ -596,19 +571,19 @@ nd_array *npy_load(const char *path, td_err *err)
         td_err_set(err, TD_EMEMORY, "%s: out of memory reading the .npy header", path);
         goto out;
     }
-    if (read_at(fd, head, h.data_off, 0, path, err) < 0 ||
+    if (io_pread_all(fd, head, h.data_off, 0, path, err) < 0 ||
         parse_header(head, h.data_off, file_len, path, &h, err) < 0)
         goto out;
 
     if (h.fortran && h.ndim > 1) {
         scratch = td_scratch_alloc(h.nbytes ? h.nbytes : 1, err);
-        if (!scratch || read_at(fd, scratch, h.nbytes, h.data_off, path, err) < 0)
+        if (!scratch || io_pread_all(fd, scratch, h.nbytes, h.data_off, path, err) < 0)
             goto out;
         a = build_array(&h, scratch, err);
     } else {
         /* C order: read straight into the array, then fix it up in place. */
         a = nd_new(h.dtype, h.ndim, h.shape, err);
-        if (a && read_at(fd, a->data, h.nbytes, h.data_off, path, err) < 0) {
+        if (a && io_pread_all(fd, a->data, h.nbytes, h.data_off, path, err) < 0) {
             nd_release(a);
             a = NULL;
         }
@@ -674,35 +649,19 @@ static size_t format_header(const nd_array *a, char *out, size_t cap)
     return o;
 }
 
-static int write_all(int fd, const void *buf, size_t n, const char *path, td_err *err)
-{
-    const char *p = buf;
-    while (n > 0) {
-        size_t chunk = n > ((size_t)1 << 30) ? (size_t)1 << 30 : n;
-        ssize_t put = write(fd, p, chunk);
-        if (put < 0) {
-            if (errno == EINTR)
-                continue;
-            return io_error(err, path, "could not write", errno);
-        }
-        p += put;
-        n -= (size_t)put;
-    }
-    return 0;
-}
 
 static int write_data(int fd, const nd_array *a, const char *path, td_err *err)
 {
     size_t is = nd_itemsize(a), total = nd_nbytes(a);
     if (host_is_little() || is == 1)
-        return write_all(fd, a->data, total, path, err);
+        return io_write_all(fd, a->data, total, path, err);
     /* Big-endian host: the file is little-endian, so swap a chunk at a time. */
     char chunk[1 << 16];
     for (size_t done = 0; done < total;) {
         size_t n = total - done < sizeof chunk ? total - done : sizeof chunk;
         memcpy(chunk, (const char *)a->data + done, n);
         swap_bytes(chunk, is, (int64_t)(n / is));
-        if (write_all(fd, chunk, n, path, err) < 0)
+        if (io_write_all(fd, chunk, n, path, err) < 0)
             return -1;
         done += n;
     }
@@ -750,24 +709,24 @@ int npy_save(const char *path, const nd_array *a, td_err *err)
             break;
     }
     if (fd < 0) {
-        io_error(err, path, "could not create a temporary file", errno);
+        io_errno_err(err, path, "could not create a temporary file", errno);
         free(tmp);
         return -1;
     }
-    if (write_all(fd, header, hn, path, err) < 0 || write_data(fd, a, path, err) < 0)
+    if (io_write_all(fd, header, hn, path, err) < 0 || write_data(fd, a, path, err) < 0)
         goto fail;
     if (fsync(fd) < 0) {
-        io_error(err, path, "could not write", errno);
+        io_errno_err(err, path, "could not write", errno);
         goto fail;
     }
     int rc = close(fd);
     fd = -1;
     if (rc < 0) {
-        io_error(err, path, "could not write", errno);
+        io_errno_err(err, path, "could not write", errno);
         goto fail;
     }
     if (rename(tmp, path) < 0) {
-        io_error(err, path, "could not replace the file", errno);
+        io_errno_err(err, path, "could not replace the file", errno);
         goto fail;
     }
     free(tmp);
