@@ -151,6 +151,21 @@ static small_cache *get_tcache(void)
     return tcache;
 }
 
+/* THUNDER_SMALL_CACHE=0 turns the cache off, so that every small block is
+ * a fresh allocation: tests/unit/test_allocfail sets it to fail them one
+ * at a time. Read once. */
+static bool small_cache_on(void)
+{
+    static atomic_int on = -1;
+    int v = atomic_load_explicit(&on, memory_order_relaxed);
+    if (v < 0) {
+        const char *e = getenv("THUNDER_SMALL_CACHE");
+        v = !(e && strcmp(e, "0") == 0);
+        atomic_store_explicit(&on, v, memory_order_relaxed);
+    }
+    return v;
+}
+
 /* The size class holding total bytes, or -1 when it is too big for one. */
 static int small_class(size_t total)
 {
@@ -169,7 +184,7 @@ static void *small_alloc(size_t total, int *klass)
     int k = small_class(total);
     *klass = k;
     if (k >= 0) {
-        small_cache *c = get_tcache();
+        small_cache *c = small_cache_on() ? get_tcache() : NULL;
         if (c && c->n[k] > 0)
             return c->blk[k][--c->n[k]];
         total = (size_t)SMALL_MIN << k;
@@ -181,7 +196,7 @@ static void *small_alloc(size_t total, int *klass)
 static void small_free(void *p, int klass)
 {
     if (klass >= 0) {
-        small_cache *c = get_tcache();
+        small_cache *c = small_cache_on() ? get_tcache() : NULL;
         if (c && c->n[klass] < SMALL_KEEP) {
             c->blk[klass][c->n[klass]++] = p;
             return;

@@ -85,7 +85,8 @@ static void run_path(const char *path)
         n++;
     }
     closedir(d);
-    qsort(names, n, sizeof *names, cmp_names);
+    if (n)
+        qsort(names, n, sizeof *names, cmp_names);
     for (size_t i = 0; i < n; i++) {
         run_path(names[i]);
         free(names[i]);
