@@ -14,7 +14,7 @@ cat >"$build/valgrind-thunder" <<EOS
 exec "$wrap" "$build/app/thunder" "\$@"
 EOS
 chmod +x "$build/valgrind-thunder"
-export LIBTOOL="$build/libtool" VALGRIND_LOG_DIR="$logs"
+export THUNDER_LIBTOOL="$build/libtool" VALGRIND_LOG_DIR="$logs"
 make check ${TESTS:+TESTS="$TESTS"} \
     LOG_COMPILER="${SHELL:-/bin/sh} $src/tests/cmocka-tap.sh $wrap" \
     TESTS_ENVIRONMENT="THUNDER_BIN=$build/valgrind-thunder; export THUNDER_BIN; \
