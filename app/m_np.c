@@ -1305,8 +1305,16 @@ static value *draw_values(const value *size, const draw *d, td_err *err)
         return NULL;
     double *out = r->data;
     td_rng *g = rng_lock_get();
-    for (int64_t i = 0; i < r->size; i++)
+    for (int64_t i = 0; i < r->size; i++) {
+        /* the draws are sequential (numpy's order): let Ctrl-C stop a long run of them */
+        if ((i & 0xFFFFF) == 0xFFFFF && td_cancelled()) {
+            rng_unlock();
+            nd_release(r);
+            td_err_set(err, TD_ECANCEL, "interrupted");
+            return NULL;
+        }
         out[i] = draw_one(g, d);
+    }
     rng_unlock();
     return np_val(r);
 }
