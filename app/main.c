@@ -130,6 +130,12 @@ static int run_batch(const char *src, size_t len, const char *filename, bool tim
         fprintf(stderr, "%s:%d:%d: error: %s: %s\n", filename, rerr.line, rerr.col,
                 td_errkind_name(rerr.err.kind), rerr.err.msg);
         status = (rerr.err.kind == TD_ECANCEL || td_cancelled()) ? 130 : 1;
+    } else if (td_cancelled()) {
+        /* Ctrl-C came during the last statement, which finished anyway:
+         * still an interrupted run, as Python reports it */
+        fflush(stdout);
+        fprintf(stderr, "%s: error: KeyboardInterrupt: interrupted\n", filename);
+        status = 130;
     }
     interp_free(in);
     if (fflush(stdout) != 0 && errno != EPIPE) {

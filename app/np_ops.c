@@ -606,11 +606,18 @@ typedef struct keyed {
     int64_t idx;
 } keyed;
 
-/* Stable bottom-up merge sort of n pairs, with tmp of the same size. */
-static void merge_sort(keyed *v, keyed *tmp, int64_t n)
+/* Stable bottom-up merge sort of n pairs, with tmp of the same size; false
+ * when Ctrl-C stopped it (checked about every million pairs merged). */
+static bool merge_sort(keyed *v, keyed *tmp, int64_t n)
 {
+    int64_t merged = 0;
     for (int64_t w = 1; w < n; w *= 2) {
         for (int64_t lo = 0; lo < n; lo += 2 * w) {
+            if ((merged += 2 * w) >= (1 << 20)) {
+                merged = 0;
+                if (td_cancelled())
+                    return false;
+            }
             int64_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
             int64_t i = lo, j = mid, k = lo;
             while (i < mid && j < hi)
@@ -622,16 +629,22 @@ static void merge_sort(keyed *v, keyed *tmp, int64_t n)
         }
         memcpy(v, tmp, sizeof *v * (size_t)n);
     }
+    return true;
 }
 
-/* Sorts one lane's (key, position) pairs into buf[0, len); buf holds 2 * len. */
-static void sort_lane(const nd_array *b, const lanes *l, int64_t lane, keyed *buf)
+/* Sorts one lane's (key, position) pairs into buf[0, len); buf holds 2 * len.
+ * -1 with a KeyboardInterrupt in err when Ctrl-C stopped it. */
+static int sort_lane(const nd_array *b, const lanes *l, int64_t lane, keyed *buf, td_err *err)
 {
     for (int64_t k = 0; k < l->len; k++) {
+        if ((k & 0xFFFFF) == 0xFFFFF && td_cancelled())
+            return td_err_set(err, TD_ECANCEL, "interrupted");
         buf[k].key = sort_key(b, lane_at(l, lane, k));
         buf[k].idx = k;
     }
-    merge_sort(buf, buf + l->len, l->len);
+    if (!merge_sort(buf, buf + l->len, l->len))
+        return td_err_set(err, TD_ECANCEL, "interrupted");
+    return 0;
 }
 
 /* Room for n pairs and the merge buffer. */
@@ -658,7 +671,12 @@ value *np_sort(const nd_array *a, const value *axisv, bool arg, td_err *err)
     }
     size_t is = td_dtype_size(b->dtype);
     for (int64_t lane = 0; lane < l.outer * l.inner; lane++) {
-        sort_lane(b, &l, lane, buf);
+        if (sort_lane(b, &l, lane, buf, err) < 0) {
+            td_scratch_free(buf);
+            nd_release(r);
+            nd_release(b);
+            return NULL;
+        }
         for (int64_t k = 0; k < l.len; k++) {
             int64_t dst = lane_at(&l, lane, k);
             if (arg)
@@ -684,7 +702,11 @@ value *np_unique(const nd_array *a, bool return_index, bool return_inverse, bool
         nd_release(b);
         return NULL;
     }
-    sort_lane(b, &l, 0, buf);
+    if (sort_lane(b, &l, 0, buf, err) < 0) {
+        td_scratch_free(buf);
+        nd_release(b);
+        return NULL;
+    }
     int64_t n = 0;
     for (int64_t k = 0; k < l.len; k++)
         n += k == 0 || buf[k].key != buf[k - 1].key;
