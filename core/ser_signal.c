@@ -184,6 +184,32 @@ static int check_mat_file(const char *path, td_err *err)
     return 0;
 }
 
+/* true (with err) when v is not a real numeric array that fits in limit
+ * bytes: the file's size for plain data, the budget for compressed data. */
+static bool info_too_big(const matvar_t *v, uint64_t file_size, const char *path, td_err *err)
+{
+    td_dtype t;
+    const char *name = v->name ? v->name : "";
+    if (v->isComplex || v->class_type == MAT_C_SPARSE || mat_dtype(v, &t) < 0) {
+        td_err_set(err, TD_EVALUE, "%s: variable '%s' is not a real numeric array", path, name);
+        return true;
+    }
+    if (v->rank < 1 || v->rank > ND_MAXDIM || !v->dims) {
+        td_err_set(err, TD_EVALUE, "%s: variable '%s' has %d dimensions", path, name, v->rank);
+        return true;
+    }
+    uint64_t bytes = td_dtype_size(t);
+    uint64_t limit = v->compression == MAT_COMPRESSION_NONE ? file_size : td_mem_budget();
+    for (int k = 0; k < v->rank; k++)
+        if (__builtin_mul_overflow(bytes, (uint64_t)v->dims[k], &bytes))
+            bytes = UINT64_MAX;
+    if (bytes > limit) {
+        td_err_set(err, TD_EVALUE, "%s: variable '%s' claims more values than the file holds", path, name);
+        return true;
+    }
+    return false;
+}
+
 nd_array *ser_load_signal(const char *path, const char *var, td_err *err)
 {
     struct stat st;
@@ -210,7 +236,18 @@ nd_array *ser_load_signal(const char *path, const char *var, td_err *err)
         td_err_set(err, TD_EVALUE, "%s: not a MATLAB .mat file matio can read", path);
         return NULL;
     }
-    matvar_t *v = Mat_VarRead(mat, var);
+    /* matio allocates the values the dimensions claim before it reads
+     * them: read the header first and refuse a claim the file (or, when
+     * compressed, the memory budget) cannot hold (found by fuzz/fuzz_mat:
+     * a 200-byte file claiming 17 GB). */
+    matvar_t *info = Mat_VarReadInfo(mat, var);
+    if (info && info_too_big(info, (uint64_t)st.st_size, path, err)) {
+        Mat_VarFree(info);
+        Mat_Close(mat);
+        return NULL;
+    }
+    Mat_VarFree(info);
+    matvar_t *v = info ? Mat_VarRead(mat, var) : NULL;
     nd_array *a = NULL;
     if (!v)
         td_err_set(err, TD_EKEY, "'%s' (no such variable in %s)", var, path);
