@@ -665,7 +665,8 @@ static value *array_subscript(value *obj, value *index, td_err *err)
             if (!l)
                 goto out;
             if (l->ndim != 1 || !(td_dtype_is_int(l->dtype) || (l->size == 0))) {
-                bool one_dim = l->ndim == 1; /* read before the release (fuzz_lang found the use after free) */
+                bool one_dim =
+                    l->ndim == 1; /* read before the release (fuzz_lang found the use after free) */
                 nd_release(l);
                 if (p->kind == V_LIST && p->u.seq.n > 0 && one_dim)
                     bad_array_index(err);

@@ -291,7 +291,6 @@ static value *m_blocks_mode(call_args *a, td_err *err)
     return val_cstr("local");
 }
 
-
 static const reg_func blocks_funcs[] = {
     {"count", m_blocks_count, "Number of blocks.", 0, {END}},
     {"first", m_blocks_first, "The first block, with its padding, as an array (n, *block).", 0, {END}},

@@ -112,7 +112,8 @@ value *data_subscript(value *self, value *index, td_err *err)
                 td_err_set(err, TD_EVALUE, "slice step cannot be zero");
                 goto done;
             }
-        } else if (it->kind == V_INT || it->kind == V_BOOL || (it->kind == V_ARRAY && it->u.arr.a->ndim == 0)) {
+        } else if (it->kind == V_INT || it->kind == V_BOOL ||
+                   (it->kind == V_ARRAY && it->u.arr.a->ndim == 0)) {
             /* Thunder turns an integer into a one-wide slice so no axis is dropped. */
             if (val_to_int(it, &k, err) < 0)
                 goto done;
@@ -461,12 +462,12 @@ struct map_ctx {
     value *func;
     const td_data *d;
     bool with_keys;
-    nd_array *out;     /* (nrecords, *elem) in dtype */
+    nd_array *out; /* (nrecords, *elem) in dtype */
     int elem_ndim;
     const int64_t *elem_shape;
     int64_t elem_size;
-    atomic_int wider;  /* a record's result needs a wider dtype than out's */
-    td_dtype widest;   /* guarded by `wider`'s transitions; read after the run */
+    atomic_int wider; /* a record's result needs a wider dtype than out's */
+    td_dtype widest;  /* guarded by `wider`'s transitions; read after the run */
 };
 
 /* The result of one call as an array of the expected element shape. */
@@ -487,13 +488,14 @@ static int map_kernel(void *p, int64_t begin, int64_t end, int thread, td_err *e
         val_release(r);
         if (!x)
             return -1;
-        bool same = x->size == c->elem_size && (x->ndim == c->elem_ndim || (c->elem_ndim == 1 && x->ndim == 0));
+        bool same =
+            x->size == c->elem_size && (x->ndim == c->elem_ndim || (c->elem_ndim == 1 && x->ndim == 0));
         for (int k = 0; same && k < x->ndim; k++)
             same = x->shape[k] == c->elem_shape[k];
         if (!same) {
             char s1[128], s2[128];
-            td_err_set(err, TD_EVALUE, "map: record %lld gave shape %s, but the first gave %s",
-                       (long long)i, nd_shape_str(x->ndim, x->shape, s1, sizeof s1),
+            td_err_set(err, TD_EVALUE, "map: record %lld gave shape %s, but the first gave %s", (long long)i,
+                       nd_shape_str(x->ndim, x->shape, s1, sizeof s1),
                        nd_shape_str(c->elem_ndim, c->elem_shape, s2, sizeof s2));
             nd_release(x);
             return -1;
@@ -512,8 +514,8 @@ static int map_kernel(void *p, int64_t begin, int64_t end, int thread, td_err *e
     return 0;
 }
 
-value *data_map(call_args *a, value *func, value *value_shape, value *dtype, bool with_keys,
-                value *new_index, td_err *err)
+value *data_map(call_args *a, value *func, value *value_shape, value *dtype, bool with_keys, value *new_index,
+                td_err *err)
 {
     const td_data *d = self_data(a);
     int64_t n = data_nrecords(d);
@@ -659,7 +661,8 @@ value *m_data_filter(call_args *a, td_err *err)
             int64_t k = 0;
             for (int64_t i = 0; i < n; i++)
                 if (keep[i])
-                    memcpy((char *)l->data + (size_t)k++ * lis, (char *)d->labels->data + (size_t)i * lis, lis);
+                    memcpy((char *)l->data + (size_t)k++ * lis, (char *)d->labels->data + (size_t)i * lis,
+                           lis);
             td_data *wl = data_with_labels(nd, l, err);
             nd_release(l);
             data_release(nd);

@@ -54,6 +54,7 @@ value *m_data_tospark(call_args *a, td_err *err);
 /* The table entries Images and Series share (Thunder's Data base class),
  * written once; REC is what one record is called ("image", "record"), TYPE
  * the type ("Images", "Series"), SHAPE its shape as a phrase. */
+/* clang-format off */
 #define DATA_SHARED_ENTRIES(REC, TYPE, SHAPE)                                                               \
     {"count", m_data_count, "Number of " REC "s.", 0, {END}},                                                \
     {"first", m_data_first, "The first " REC ", as an array.", 0, {END}},                                   \
@@ -86,10 +87,11 @@ value *m_data_tospark(call_args *a, td_err *err);
     {"tolocal", m_data_tolocal, "Local representation (the data are already local).", 0, {END}},           \
     {"tospark", m_data_tospark, "Spark representation (not available: thunder runs locally).", 0,          \
      {P("engine", PT_ANY, "None"), END}}
+/* clang-format on */
 
 /* map over records: value_shape/dtype known or inferred from the first
  * record, with_keys passing (key tuple, record). new_index (Series) may be NULL. */
-value *data_map(call_args *a, value *func, value *value_shape, value *dtype, bool with_keys,
-                value *new_index, td_err *err);
+value *data_map(call_args *a, value *func, value *value_shape, value *dtype, bool with_keys, value *new_index,
+                td_err *err);
 
 #endif

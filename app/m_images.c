@@ -11,7 +11,7 @@ static value *m_images_map(call_args *a, td_err *err)
     return data_map(a, a->v[0], shape, a->v[2], a->v[3]->u.b, NULL, err);
 }
 
-
+/* clang-format off */
 static const reg_func images_funcs[] = {
     DATA_SHARED_ENTRIES("image", "Images", "(n, *image_shape)"),
     {"squeeze", m_data_squeeze, "Remove single-dimensional image axes.", 0, {END}},
@@ -61,5 +61,6 @@ static const reg_func images_funcs[] = {
      REG_WRITES,
      {P("path", PT_STR, NULL), P("prefix", PT_STR, "'image'"), P("overwrite", PT_BOOL, "False"), END}},
 };
+/* clang-format on */
 
 const reg_table reg_images = {"Images", images_funcs, sizeof images_funcs / sizeof *images_funcs};

@@ -19,7 +19,7 @@ static value *m_series_length(call_args *a, td_err *err)
     return val_int(ser_length(a->self->u.data));
 }
 
-
+/* clang-format off */
 static const reg_func series_funcs[] = {
     DATA_SHARED_ENTRIES("record", "Series", "(*base_shape, length)"),
     {"index", m_series_index, "The index over each record's values.", REG_PROPERTY, {END}},
@@ -112,5 +112,6 @@ static const reg_func series_funcs[] = {
     {"downsample", m_series_downsample, "Means of consecutive blocks of sample_factor values.", 0,
      {P("sample_factor", PT_INT, "2"), END}},
 };
+/* clang-format on */
 
 const reg_table reg_series = {"Series", series_funcs, sizeof series_funcs / sizeof *series_funcs};

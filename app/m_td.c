@@ -502,7 +502,7 @@ static value *m_series_fromexample(call_args *a, td_err *err)
     return example(a, TD_SERIES, err);
 }
 
-
+/* clang-format off */
 static const reg_func td_images_funcs[] = {
     {"fromarray", m_images_fromarray, "Images from an array whose first axis indexes images.", 0,
      {P("values", PT_ANY, NULL), P("labels", PT_ANY, "None"), P("npartitions", PT_INT, "None"),
@@ -541,7 +541,9 @@ static const reg_func td_images_funcs[] = {
     {"fromexample", m_images_fromexample, "Example images 'mouse' or 'fish' (synthetic); no name lists them.",
      0, {P("name", PT_ANY, "None"), P("engine", PT_ANY, "None"), END}},
 };
+/* clang-format on */
 
+/* clang-format off */
 static const reg_func td_series_funcs[] = {
     {"fromarray", m_series_fromarray, "Series from an array whose last axis is the record.", 0,
      {P("values", PT_ANY, NULL), P("index", PT_ANY, "None"), P("labels", PT_ANY, "None"),
@@ -571,11 +573,14 @@ static const reg_func td_series_funcs[] = {
      "Example series 'iris', 'mouse' or 'fish' (synthetic); no name lists them.", 0,
      {P("name", PT_ANY, "None"), P("engine", PT_ANY, "None"), END}},
 };
+/* clang-format on */
 
 static const reg_func td_funcs[1] = {{0}};
 
-const reg_table reg_td_images = {"td.images", td_images_funcs, sizeof td_images_funcs / sizeof *td_images_funcs};
-const reg_table reg_td_series = {"td.series", td_series_funcs, sizeof td_series_funcs / sizeof *td_series_funcs};
+const reg_table reg_td_images = {"td.images", td_images_funcs,
+                                 sizeof td_images_funcs / sizeof *td_images_funcs};
+const reg_table reg_td_series = {"td.series", td_series_funcs,
+                                 sizeof td_series_funcs / sizeof *td_series_funcs};
 const reg_table reg_td = {"td", td_funcs, 0};
 
 const module mod_td_images = {"thunder.images", &reg_td_images, NULL, NULL};

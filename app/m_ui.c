@@ -336,7 +336,6 @@ static value *m_ui_quit(call_args *a, td_err *err)
     exit(0);
 }
 
-
 /* clang-format off */
 static const reg_func ui_funcs[] = {
     {"show", m_ui_show,

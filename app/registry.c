@@ -10,8 +10,8 @@
 #include "parse.h"
 
 const reg_table *const reg_all_tables[] = {
-    &reg_builtins, &reg_ui, &reg_td, &reg_td_images, &reg_td_series, &reg_images, &reg_series,
-    &reg_blocks,   &reg_np, &reg_np_random, &reg_ndarray,   NULL,
+    &reg_builtins, &reg_ui,     &reg_td, &reg_td_images, &reg_td_series, &reg_images,
+    &reg_series,   &reg_blocks, &reg_np, &reg_np_random, &reg_ndarray,   NULL,
 };
 
 const reg_func *reg_find(const reg_table *t, const char *name)
@@ -614,8 +614,8 @@ value *reg_call(call_args *a, td_err *err)
     if (!err)
         err = &local;
     td_err_clear(err);
-    if ((a->fn->flags & REG_WRITES) && atomic_load(&writes_confined) && a->n > 0 &&
-        a->v[0]->kind == V_STR && !path_below_cwd(a->v[0]->u.str.s)) {
+    if ((a->fn->flags & REG_WRITES) && atomic_load(&writes_confined) && a->n > 0 && a->v[0]->kind == V_STR &&
+        !path_below_cwd(a->v[0]->u.str.s)) {
         td_err_set(err, TD_EIO, "%s(): writing outside the working directory is not allowed here: '%s'",
                    a->fn->name, a->v[0]->u.str.s);
         return NULL;

@@ -94,8 +94,14 @@ typedef struct module {
 /* Shorthand for writing the tables: P(name, type, default) is one
  * parameter, END closes the list. */
 #define REG_TABLE_MACROS
-#define P(name, type, def) {name, type, def}
-#define END {0}
+#define P(name, type, def)                                                                                   \
+    {                                                                                                        \
+        name, type, def                                                                                      \
+    }
+#define END                                                                                                  \
+    {                                                                                                        \
+        0                                                                                                    \
+    }
 
 const reg_func *reg_find(const reg_table *t, const char *name);
 /* The closest name in t to `name` (edit distance), or NULL. */
@@ -125,8 +131,7 @@ void reg_signature(struct strbuf *sb, const reg_func *fn);
 
 /* The tables, defined in the m_*.c files. */
 extern const reg_table reg_images, reg_series, reg_blocks, reg_ndarray, reg_np, reg_np_random, reg_td,
-    reg_td_images, reg_td_series, reg_builtins,
-    reg_ui; /* the workbench's functions (m_ui.c) */
+    reg_td_images, reg_td_series, reg_builtins, reg_ui; /* the workbench's functions (m_ui.c) */
 extern const module mod_thunder, mod_td_images, mod_td_series, mod_numpy, mod_np_random;
 
 /* The methods of a value's type, or NULL. */

@@ -22,7 +22,7 @@ typedef enum vkind {
     V_LIST,
     V_TUPLE,
     V_SLICE,
-    V_ARRAY,   /* ndarray; u.arr.scalar marks a numpy scalar (np.float64(1.5)) */
+    V_ARRAY, /* ndarray; u.arr.scalar marks a numpy scalar (np.float64(1.5)) */
     V_IMAGES,
     V_SERIES,
     V_BLOCKS,
@@ -30,7 +30,7 @@ typedef enum vkind {
     V_BUILTIN, /* a registry function not bound to a value */
     V_METHOD,  /* a registry function bound to self */
     V_MODULE,
-    V_DTYPE    /* np.float64, 'int16' as a dtype object; callable */
+    V_DTYPE /* np.float64, 'int16' as a dtype object; callable */
 } vkind;
 
 struct reg_func;
@@ -46,15 +46,29 @@ struct value {
         bool b;
         int64_t i;
         double f;
-        struct { char *s; size_t len; } str;        /* NUL-terminated too */
-        struct { value **items; int64_t n; } seq;   /* V_LIST, V_TUPLE */
-        struct { value *start, *stop, *step; } slice; /* each V_NONE or V_INT */
-        struct { nd_array *a; bool scalar; } arr;
-        td_data *data;                              /* V_IMAGES, V_SERIES */
+        struct {
+            char *s;
+            size_t len;
+        } str; /* NUL-terminated too */
+        struct {
+            value **items;
+            int64_t n;
+        } seq; /* V_LIST, V_TUPLE */
+        struct {
+            value *start, *stop, *step;
+        } slice; /* each V_NONE or V_INT */
+        struct {
+            nd_array *a;
+            bool scalar;
+        } arr;
+        td_data *data; /* V_IMAGES, V_SERIES */
         struct blocks *blocks;
         struct lambda *fn;
         const struct reg_func *builtin;
-        struct { value *self; const struct reg_func *fn; } method;
+        struct {
+            value *self;
+            const struct reg_func *fn;
+        } method;
         const struct module *mod;
         td_dtype dtype;
     } u;

@@ -113,9 +113,9 @@ static void pool_flush(void)
  * cache of power-of-two size classes: a lambda mapped over a million records
  * allocates a few small arrays per record, and the general allocator's
  * bookkeeping would otherwise cost more than the arithmetic. */
-#define SMALL_MIN 128
+#define SMALL_MIN     128
 #define SMALL_CLASSES 10 /* 128 B .. 64 KiB */
-#define SMALL_KEEP 16
+#define SMALL_KEEP    16
 
 typedef struct small_cache {
     void *blk[SMALL_CLASSES][SMALL_KEEP];

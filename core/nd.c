@@ -177,10 +177,12 @@ nd_array *nd_reshape(const nd_array *a, int ndim, const int64_t *shape, td_err *
         char buf[256];
         size_t used = (size_t)snprintf(buf, sizeof buf, "(");
         for (int i = 0; i < ndim && used < sizeof buf; i++)
-            used += (size_t)snprintf(buf + used, sizeof buf - used, "%s%lld", i ? "," : "", (long long)shape[i]);
+            used +=
+                (size_t)snprintf(buf + used, sizeof buf - used, "%s%lld", i ? "," : "", (long long)shape[i]);
         if (used < sizeof buf)
             snprintf(buf + used, sizeof buf - used, ndim == 1 ? ",)" : ")");
-        td_err_set(err, TD_EVALUE, "cannot reshape array of size %lld into shape %s", (long long)a->size, buf);
+        td_err_set(err, TD_EVALUE, "cannot reshape array of size %lld into shape %s", (long long)a->size,
+                   buf);
         return NULL;
     }
     return nd_view(a, 0, ndim, s, err);

@@ -555,11 +555,11 @@ static bool tile_small_int_sum(const red_ctx *c, const char *base, int64_t rowby
     if (c->len >= 32768 || !(c->op == ND_RSUM || c->op == ND_RMEAN))
         return false;
     memset(acc, 0, (size_t)w * sizeof *acc);
-#define SMALL_SUM_ROWS(T)                                                                                  \
-    for (int64_t i = 0; i < c->len; i++) {                                                              \
-        const T *restrict r = (const T *)(base + i * rowbytes);                                            \
-        for (int64_t j = 0; j < w; j++)                                                                    \
-            acc[j] += r[j];                                                                                \
+#define SMALL_SUM_ROWS(T)                                                                                    \
+    for (int64_t i = 0; i < c->len; i++) {                                                                   \
+        const T *restrict r = (const T *)(base + i * rowbytes);                                              \
+        for (int64_t j = 0; j < w; j++)                                                                      \
+            acc[j] += r[j];                                                                                  \
     }
     switch (c->t) {
     case TD_BOOL:

@@ -527,8 +527,6 @@ nd_array *npy_parse(const void *bytes, size_t len, const char *name, td_err *err
 
 /* --- files ---------------------------------------------------------------- */
 
-
-
 nd_array *npy_load(const char *path, td_err *err)
 {
     /* O_NONBLOCK so that opening a FIFO by mistake does not hang; it has
@@ -648,7 +646,6 @@ static size_t format_header(const nd_array *a, char *out, size_t cap)
     out[o++] = '\n';
     return o;
 }
-
 
 static int write_data(int fd, const nd_array *a, const char *path, td_err *err)
 {

@@ -21,7 +21,6 @@
 
 /* ---- sums as numpy adds them --------------------------------------------------- */
 
-
 float ser_sum_f32(const float *a, int64_t n)
 {
     float s = 0;
