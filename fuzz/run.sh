@@ -10,6 +10,8 @@
 # statistics (executions, coverage). Paths are absolute because the lang
 # target changes directory while it runs an input. A finding, once fixed,
 # goes to fuzz/regressions/NAME/ so that `make check` replays it forever.
+# FUZZ_FLAGS adds libFuzzer options, e.g. "-fork=1 -ignore_ooms=1" to go on
+# past a known open finding.
 set -u
 [ $# -ge 2 ] || { sed -n '2,12s/^# \{0,1\}//p' "$0"; exit 2; }
 build=$(cd "$1" && pwd) || exit 2
@@ -26,7 +28,7 @@ for name in $names; do
     log=$work/$name.log
     echo "fuzz_$name: $seconds s, log $log"
     OMP_NUM_THREADS=1 "$prog" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 \
-        -max_len=65536 -len_control=200 -print_final_stats=1 \
+        -max_len=65536 -len_control=200 -print_final_stats=1 ${FUZZ_FLAGS:-} \
         -dict="$src/dict/$name.dict" -artifact_prefix="$work/artifacts/$name/" \
         "$work/corpus/$name" "$src/corpus/$name" >"$log" 2>&1 || status=1
     grep -E '^stat::number_of_executed_units|^Done|ERROR|SUMMARY' "$log"
