@@ -4,9 +4,9 @@
 # and every fuzz replay goes through tools/valgrind-run. Run from the
 # build directory by make, with BUILDDIR and SRCDIR set. Reports of
 # errors are collected in valgrind-logs/ and shown at the end.
-# tests/tui.test is left out (VALGRIND_TESTS): it gives the workbench
-# seconds to draw, which valgrind's pace does not meet; the workbench runs
-# under valgrind in tests/tui-signals.test, which waits longer.
+# tests/tui.test and tests/tui-signals.test are left out (VALGRIND_TESTS):
+# they give the workbench in tmux seconds to draw, which valgrind's pace
+# does not meet.
 set -u
 build=${BUILDDIR:?} src=${SRCDIR:?}
 logs=$build/valgrind-logs
