@@ -21,6 +21,7 @@ export THUNDER_LIBTOOL="$build/libtool" VALGRIND_LOG_DIR="$logs"
 ${MAKE:-make} check TESTS="${TESTS:-$VALGRIND_TESTS}" \
     LOG_COMPILER="${SHELL:-/bin/sh} $src/tests/cmocka-tap.sh $wrap" \
     TESTS_ENVIRONMENT="THUNDER_BIN=$build/valgrind-thunder; export THUNDER_BIN; \
+THUNDER_BUILDDIR=$build; export THUNDER_BUILDDIR; \
 REPLAY_WRAPPER=$wrap; export REPLAY_WRAPPER; THUNDER_TEST_SLOW=1; export THUNDER_TEST_SLOW;"
 status=$?
 bad=$(find "$logs" -type f -size +0 | sort)

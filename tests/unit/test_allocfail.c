@@ -9,7 +9,8 @@
  *
  * The interposer replaces glibc's allocator functions for the whole
  * process (forwarding to glibc's own __libc_* entry points); it is left
- * out under AddressSanitizer, which owns malloc, and the test then skips. */
+ * out under AddressSanitizer, which owns malloc, and the test then skips
+ * (as it does under valgrind). */
 #define _GNU_SOURCE
 #include "testutil.h"
 
@@ -239,6 +240,14 @@ void *pvalloc(size_t n)
 }
 #endif
 
+/* Valgrind replaces malloc in the program itself too, which takes the
+ * interposer's place: the test then skips, as under ASan. */
+static bool under_valgrind(void)
+{
+    const char *pre = getenv("LD_PRELOAD");
+    return pre && strstr(pre, "vgpreload");
+}
+
 /* --- the sweep ---------------------------------------------------------------- */
 
 /* An operation under test: returns 0 with *out set (released with
@@ -329,6 +338,8 @@ static void sweep(const op *o)
 #ifdef NO_INTERPOSER
     skip();
 #endif
+    if (under_valgrind())
+        skip();
     td_err err;
     void *out = NULL;
     /* once unarmed, so that lazy one-time set-up (OpenMP's threads, FFTW's
@@ -541,6 +552,8 @@ static void test_interposer(void **state)
 #ifdef NO_INTERPOSER
     skip();
 #endif
+    if (under_valgrind())
+        skip();
     live_reset();
     atomic_store(&calls, 0);
     atomic_store(&fail_at, 2);
