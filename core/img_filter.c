@@ -333,6 +333,69 @@ typedef double v8d __attribute__((vector_size(64)));
 #define LD8(v, p) memcpy(&(v), (p), sizeof(v8d))
 #define ST8(p, v) memcpy((p), &(v), sizeof(v8d))
 
+/* The pairs c[-k], c[k] share a weight: added for a symmetric kernel, subtracted
+ * for an antisymmetric one (odd derivative orders). OP is + or -. */
+#define CORR_PAIRS(OP)                                                                                       \
+    do {                                                                                                     \
+        double w0 = w[s1];                                                                                   \
+        /* four vectors of outputs at once: four independent chains of adds */                               \
+        for (; j + 32 <= ncol; j += 32) {                                                                    \
+            v8d a0, a1, a2, a3, t0, t1, t2, t3, u0, u1, u2, u3;                                              \
+            LD8(a0, c[0] + j);                                                                               \
+            LD8(a1, c[0] + j + 8);                                                                           \
+            LD8(a2, c[0] + j + 16);                                                                          \
+            LD8(a3, c[0] + j + 24);                                                                          \
+            a0 = a0 * w0;                                                                                    \
+            a1 = a1 * w0;                                                                                    \
+            a2 = a2 * w0;                                                                                    \
+            a3 = a3 * w0;                                                                                    \
+            for (int64_t jj = -s1; jj < 0; jj++) {                                                           \
+                double wj = w[s1 + jj];                                                                      \
+                const double *lo = c[jj] + j, *hi = c[-jj] + j;                                              \
+                LD8(t0, lo);                                                                                 \
+                LD8(t1, lo + 8);                                                                             \
+                LD8(t2, lo + 16);                                                                            \
+                LD8(t3, lo + 24);                                                                            \
+                LD8(u0, hi);                                                                                 \
+                LD8(u1, hi + 8);                                                                             \
+                LD8(u2, hi + 16);                                                                            \
+                LD8(u3, hi + 24);                                                                            \
+                a0 += (t0 OP u0)*wj;                                                                         \
+                a1 += (t1 OP u1)*wj;                                                                         \
+                a2 += (t2 OP u2)*wj;                                                                         \
+                a3 += (t3 OP u3)*wj;                                                                         \
+            }                                                                                                \
+            ST8(o + j, a0);                                                                                  \
+            ST8(o + j + 8, a1);                                                                              \
+            ST8(o + j + 16, a2);                                                                             \
+            ST8(o + j + 24, a3);                                                                             \
+        }                                                                                                    \
+        for (; j + 16 <= ncol; j += 16) {                                                                    \
+            v8d a0, a1, t0, t1, u0, u1;                                                                      \
+            LD8(a0, c[0] + j);                                                                               \
+            LD8(a1, c[0] + j + 8);                                                                           \
+            a0 = a0 * w0;                                                                                    \
+            a1 = a1 * w0;                                                                                    \
+            for (int64_t jj = -s1; jj < 0; jj++) {                                                           \
+                double wj = w[s1 + jj];                                                                      \
+                LD8(t0, c[jj] + j);                                                                          \
+                LD8(t1, c[jj] + j + 8);                                                                      \
+                LD8(u0, c[-jj] + j);                                                                         \
+                LD8(u1, c[-jj] + j + 8);                                                                     \
+                a0 += (t0 OP u0)*wj;                                                                         \
+                a1 += (t1 OP u1)*wj;                                                                         \
+            }                                                                                                \
+            ST8(o + j, a0);                                                                                  \
+            ST8(o + j + 8, a1);                                                                              \
+        }                                                                                                    \
+        for (; j < ncol; j++) {                                                                              \
+            double a = c[0][j] * w0;                                                                         \
+            for (int64_t jj = -s1; jj < 0; jj++)                                                             \
+                a += (c[jj][j] OP c[-jj][j]) * w[s1 + jj];                                                   \
+            o[j] = a;                                                                                        \
+        }                                                                                                    \
+    } while (0)
+
 /* o[j] = the correlation at j of the sources c[k] (c[0] at offset 0, c[k]
  * at offset k, k in [-s1, s2]): the centre tap times its weight, then the
  * symmetric pairs from the outermost in, as scipy's NI_Correlate1D. */
@@ -341,121 +404,9 @@ IMG_CLONES static void corr_kernel(double *restrict o, const double *const *c, i
 {
     int64_t j = j0;
     if (sym > 0) {
-        double w0 = w[s1];
-        /* four vectors of outputs at once: four independent chains of adds */
-        for (; j + 32 <= ncol; j += 32) {
-            v8d a0, a1, a2, a3, t0, t1, t2, t3, u0, u1, u2, u3;
-            LD8(a0, c[0] + j);
-            LD8(a1, c[0] + j + 8);
-            LD8(a2, c[0] + j + 16);
-            LD8(a3, c[0] + j + 24);
-            a0 = a0 * w0;
-            a1 = a1 * w0;
-            a2 = a2 * w0;
-            a3 = a3 * w0;
-            for (int64_t jj = -s1; jj < 0; jj++) {
-                double wj = w[s1 + jj];
-                const double *lo = c[jj] + j, *hi = c[-jj] + j;
-                LD8(t0, lo);
-                LD8(t1, lo + 8);
-                LD8(t2, lo + 16);
-                LD8(t3, lo + 24);
-                LD8(u0, hi);
-                LD8(u1, hi + 8);
-                LD8(u2, hi + 16);
-                LD8(u3, hi + 24);
-                a0 += (t0 + u0) * wj;
-                a1 += (t1 + u1) * wj;
-                a2 += (t2 + u2) * wj;
-                a3 += (t3 + u3) * wj;
-            }
-            ST8(o + j, a0);
-            ST8(o + j + 8, a1);
-            ST8(o + j + 16, a2);
-            ST8(o + j + 24, a3);
-        }
-        for (; j + 16 <= ncol; j += 16) {
-            v8d a0, a1, t0, t1, u0, u1;
-            LD8(a0, c[0] + j);
-            LD8(a1, c[0] + j + 8);
-            a0 = a0 * w0;
-            a1 = a1 * w0;
-            for (int64_t jj = -s1; jj < 0; jj++) {
-                double wj = w[s1 + jj];
-                LD8(t0, c[jj] + j);
-                LD8(t1, c[jj] + j + 8);
-                LD8(u0, c[-jj] + j);
-                LD8(u1, c[-jj] + j + 8);
-                a0 += (t0 + u0) * wj;
-                a1 += (t1 + u1) * wj;
-            }
-            ST8(o + j, a0);
-            ST8(o + j + 8, a1);
-        }
-        for (; j < ncol; j++) {
-            double a = c[0][j] * w0;
-            for (int64_t jj = -s1; jj < 0; jj++)
-                a += (c[jj][j] + c[-jj][j]) * w[s1 + jj];
-            o[j] = a;
-        }
+        CORR_PAIRS(+);
     } else if (sym < 0) {
-        double w0 = w[s1];
-        /* four vectors of outputs at once: four independent chains of adds */
-        for (; j + 32 <= ncol; j += 32) {
-            v8d a0, a1, a2, a3, t0, t1, t2, t3, u0, u1, u2, u3;
-            LD8(a0, c[0] + j);
-            LD8(a1, c[0] + j + 8);
-            LD8(a2, c[0] + j + 16);
-            LD8(a3, c[0] + j + 24);
-            a0 = a0 * w0;
-            a1 = a1 * w0;
-            a2 = a2 * w0;
-            a3 = a3 * w0;
-            for (int64_t jj = -s1; jj < 0; jj++) {
-                double wj = w[s1 + jj];
-                const double *lo = c[jj] + j, *hi = c[-jj] + j;
-                LD8(t0, lo);
-                LD8(t1, lo + 8);
-                LD8(t2, lo + 16);
-                LD8(t3, lo + 24);
-                LD8(u0, hi);
-                LD8(u1, hi + 8);
-                LD8(u2, hi + 16);
-                LD8(u3, hi + 24);
-                a0 += (t0 - u0) * wj;
-                a1 += (t1 - u1) * wj;
-                a2 += (t2 - u2) * wj;
-                a3 += (t3 - u3) * wj;
-            }
-            ST8(o + j, a0);
-            ST8(o + j + 8, a1);
-            ST8(o + j + 16, a2);
-            ST8(o + j + 24, a3);
-        }
-        for (; j + 16 <= ncol; j += 16) {
-            v8d a0, a1, t0, t1, u0, u1;
-            LD8(a0, c[0] + j);
-            LD8(a1, c[0] + j + 8);
-            a0 = a0 * w0;
-            a1 = a1 * w0;
-            for (int64_t jj = -s1; jj < 0; jj++) {
-                double wj = w[s1 + jj];
-                LD8(t0, c[jj] + j);
-                LD8(t1, c[jj] + j + 8);
-                LD8(u0, c[-jj] + j);
-                LD8(u1, c[-jj] + j + 8);
-                a0 += (t0 - u0) * wj;
-                a1 += (t1 - u1) * wj;
-            }
-            ST8(o + j, a0);
-            ST8(o + j + 8, a1);
-        }
-        for (; j < ncol; j++) {
-            double a = c[0][j] * w0;
-            for (int64_t jj = -s1; jj < 0; jj++)
-                a += (c[jj][j] - c[-jj][j]) * w[s1 + jj];
-            o[j] = a;
-        }
+        CORR_PAIRS(-);
     } else {
         double wl = w[s1 + s2];
         for (; j + 16 <= ncol; j += 16) {
