@@ -113,16 +113,20 @@ static void pool_flush(void)
  * cache of power-of-two size classes: a lambda mapped over a million records
  * allocates a few small arrays per record, and the general allocator's
  * bookkeeping would otherwise cost more than the arithmetic. */
-#define SMALL_MIN     128
-#define SMALL_CLASSES 10 /* 128 B .. 64 KiB */
-#define SMALL_KEEP    16
+#define SMALL_MIN      128
+#define SMALL_MIN_LOG2 7
+#define SMALL_CLASSES  10 /* 128 B .. 64 KiB */
+#define SMALL_KEEP     16
 
 typedef struct small_cache {
     void *blk[SMALL_CLASSES][SMALL_KEEP];
     int n[SMALL_CLASSES];
 } small_cache;
 
-static _Thread_local small_cache *tcache;
+/* initial-exec: libthunder is loaded with the program, so its thread-local
+ * cache pointer can be a fixed offset from the thread pointer instead of a
+ * __tls_get_addr call on every small allocation. */
+static _Thread_local small_cache *tcache __attribute__((tls_model("initial-exec")));
 static pthread_key_t tcache_key;
 static pthread_once_t tcache_once = PTHREAD_ONCE_INIT;
 
@@ -151,11 +155,23 @@ static small_cache *get_tcache(void)
     return tcache;
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define MEM_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MEM_ASAN 1
+#endif
+#endif
+
 /* THUNDER_SMALL_CACHE=0 turns the cache off, so that every small block is
  * a fresh allocation: tests/unit/test_allocfail sets it to fail them one
- * at a time. Read once. */
+ * at a time. Read once. Off under AddressSanitizer, which can then see
+ * every use of a freed array header or interpreter value. */
 static bool small_cache_on(void)
 {
+#ifdef MEM_ASAN
+    return false;
+#endif
     static atomic_int on = -1;
     int v = atomic_load_explicit(&on, memory_order_relaxed);
     if (v < 0) {
@@ -166,15 +182,23 @@ static bool small_cache_on(void)
     return v;
 }
 
-/* The size class holding total bytes, or -1 when it is too big for one. */
+/* This thread's cache, made on first use; NULL when the cache is off. */
+static inline small_cache *cache(void)
+{
+    small_cache *c = tcache;
+    if (__builtin_expect(c != NULL, 1))
+        return c;
+    return small_cache_on() ? get_tcache() : NULL;
+}
+
+/* The size class holding total bytes, or -1 when it is too big for one:
+ * class k holds SMALL_MIN << k bytes. */
 static int small_class(size_t total)
 {
-    size_t s = SMALL_MIN;
-    int k = 0;
-    while (s < total && k < SMALL_CLASSES) {
-        s <<= 1;
-        k++;
-    }
+    _Static_assert(SMALL_MIN == 1 << SMALL_MIN_LOG2, "SMALL_MIN is 2^SMALL_MIN_LOG2");
+    if (total <= SMALL_MIN)
+        return 0;
+    int k = 64 - __builtin_clzll((unsigned long long)total - 1) - SMALL_MIN_LOG2;
     return k < SMALL_CLASSES ? k : -1;
 }
 
@@ -184,7 +208,7 @@ static void *small_alloc(size_t total, int *klass)
     int k = small_class(total);
     *klass = k;
     if (k >= 0) {
-        small_cache *c = small_cache_on() ? get_tcache() : NULL;
+        small_cache *c = cache();
         if (c && c->n[k] > 0)
             return c->blk[k][--c->n[k]];
         total = (size_t)SMALL_MIN << k;
@@ -196,7 +220,7 @@ static void *small_alloc(size_t total, int *klass)
 static void small_free(void *p, int klass)
 {
     if (klass >= 0) {
-        small_cache *c = small_cache_on() ? get_tcache() : NULL;
+        small_cache *c = cache();
         if (c && c->n[klass] < SMALL_KEEP) {
             c->blk[klass][c->n[klass]++] = p;
             return;

@@ -1,8 +1,6 @@
 /* nd_array construction, reference counting, views and element access. */
 #include "thunder/nd.h"
 
-#include "mem_internal.h"
-
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>

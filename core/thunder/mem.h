@@ -55,6 +55,14 @@ void td_buf_release(td_buf *b);
 void *td_scratch_alloc(size_t nbytes, td_err *err);
 void td_scratch_free(void *p);
 
+/* Zeroed small objects (array headers, the interpreter's values and call
+ * frames), made and dropped at a high rate when a function is mapped over
+ * records: from a per-thread cache of power-of-two blocks up to 64 KiB
+ * (larger ones from malloc), not counted in the budget. Free with the size
+ * given to td_obj_alloc. NULL when memory is exhausted. */
+void *td_obj_alloc(size_t n);
+void td_obj_free(void *p, size_t n);
+
 #ifdef __cplusplus
 }
 #endif
