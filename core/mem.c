@@ -121,6 +121,7 @@ static void pool_flush(void)
 typedef struct small_cache {
     void *blk[SMALL_CLASSES][SMALL_KEEP];
     int n[SMALL_CLASSES];
+    size_t credit; /* budget this thread has charged and not yet used (see charge_n) */
 } small_cache;
 
 /* initial-exec: libthunder is loaded with the program, so its thread-local
@@ -130,12 +131,15 @@ static _Thread_local small_cache *tcache __attribute__((tls_model("initial-exec"
 static pthread_key_t tcache_key;
 static pthread_once_t tcache_once = PTHREAD_ONCE_INIT;
 
+static void uncharge(size_t n);
+
 static void tcache_destroy(void *p)
 {
     small_cache *c = p;
     for (int k = 0; k < SMALL_CLASSES; k++)
         for (int i = 0; i < c->n[k]; i++)
             free(c->blk[k][i]);
+    uncharge(c->credit);
     free(c);
 }
 
@@ -348,6 +352,58 @@ static void uncharge(size_t n)
     atomic_fetch_sub(&mem_in_use, n);
 }
 
+/* Charges n bytes if they fit, without flushing the pool or failing. */
+static bool try_charge(size_t n)
+{
+    size_t budget = td_mem_budget();
+    size_t cur = atomic_load(&mem_in_use);
+    while (n <= budget && cur <= budget - n)
+        if (atomic_compare_exchange_weak(&mem_in_use, &cur, cur + n))
+            return true;
+    return false;
+}
+
+/* Blocks up to CREDIT_MAX bytes are charged through a per-thread credit,
+ * taken from the budget a batch at a time and given back past two
+ * batches: a lambda mapped over records makes a few small arrays per
+ * record, and the shared counter would otherwise be written several
+ * times per record by every thread. td_mem_in_use counts the credits as
+ * in use, at most two batches (of 256 KiB, or 1/64 of a small budget) per
+ * thread. */
+#define CREDIT_MAX   ((size_t)64 << 10)
+#define CREDIT_BATCH ((size_t)256 << 10)
+
+static int charge_n(size_t n, td_err *err)
+{
+    small_cache *c = n <= CREDIT_MAX ? cache() : NULL;
+    if (!c)
+        return charge(n, err);
+    if (c->credit >= n) {
+        c->credit -= n;
+        return 0;
+    }
+    size_t batch = td_mem_budget() / 64 < CREDIT_BATCH ? td_mem_budget() / 64 : CREDIT_BATCH;
+    if (try_charge(n + batch)) {
+        c->credit += batch;
+        return 0;
+    }
+    return charge(n, err);
+}
+
+static void uncharge_n(size_t n)
+{
+    small_cache *c = n <= CREDIT_MAX ? cache() : NULL;
+    if (!c) {
+        uncharge(n);
+        return;
+    }
+    c->credit += n;
+    if (c->credit > 2 * CREDIT_BATCH) {
+        uncharge(c->credit - CREDIT_BATCH);
+        c->credit = CREDIT_BATCH;
+    }
+}
+
 int td_mem_parse_size(const char *text, size_t *out, td_err *err)
 {
     char *end;
@@ -388,7 +444,7 @@ int td_mem_parse_size(const char *text, size_t *out, td_err *err)
 static td_buf *buf_alloc(size_t nbytes, bool zeroed, td_err *err)
 {
     size_t n = nbytes ? nbytes : 1;
-    if (charge(n, err) < 0)
+    if (charge_n(n, err) < 0)
         return NULL;
     td_buf *b;
     if (n >= TD_BIG_BUFFER) {
@@ -406,7 +462,7 @@ static td_buf *buf_alloc(size_t nbytes, bool zeroed, td_err *err)
             p = MAP_FAILED;
         if (p == MAP_FAILED) {
             int e = errno;
-            uncharge(n);
+            uncharge_n(n);
             free(b);
             double v;
             char u = human(n, &v);
@@ -426,7 +482,7 @@ static td_buf *buf_alloc(size_t nbytes, bool zeroed, td_err *err)
         int klass;
         void *p = small_alloc(TD_ALIGN + n, &klass);
         if (!p) {
-            uncharge(n);
+            uncharge_n(n);
             td_err_set(err, TD_EMEMORY, "cannot allocate %zu bytes", n);
             return NULL;
         }
@@ -492,7 +548,7 @@ void td_buf_release(td_buf *b)
 {
     if (!b || atomic_fetch_sub_explicit(&b->refcount, 1, memory_order_acq_rel) != 1)
         return;
-    uncharge(b->counted);
+    uncharge_n(b->counted);
     switch (b->how) {
     case BUF_MMAP:
         pool_put(b->data, b->mapped);
@@ -514,12 +570,12 @@ void *td_scratch_alloc(size_t nbytes, td_err *err)
         td_err_set(err, TD_EMEMORY, "scratch request too large");
         return NULL;
     }
-    if (charge(total, err) < 0)
+    if (charge_n(total, err) < 0)
         return NULL;
     int klass;
     void *p = small_alloc(total, &klass);
     if (!p) {
-        uncharge(total);
+        uncharge_n(total);
         td_err_set(err, TD_EMEMORY, "cannot allocate %zu bytes of scratch", nbytes);
         return NULL;
     }
@@ -535,6 +591,6 @@ void td_scratch_free(void *p)
     if (!p)
         return;
     size_t *h = (size_t *)((char *)p - TD_ALIGN);
-    uncharge(h[0]);
+    uncharge_n(h[0]);
     small_free(h, (int)h[1] - 1);
 }
