@@ -243,8 +243,8 @@ static void b_unary(int op, void *restrict out, const void *restrict pa, int64_t
     {                                                                                                        \
         return x > 0 ? (T)1 : x < 0 ? (T)-1 : x == 0 ? (T)0 : x;                                             \
     }                                                                                                        \
-    static void NAME##_binary(int op, int mode, void *restrict out, const void *restrict pa,                 \
-                              const void *restrict pb, int64_t n)                                            \
+    ND_HOT static void NAME##_binary(int op, int mode, void *restrict out, const void *restrict pa,          \
+                                     const void *restrict pb, int64_t n)                                     \
     {                                                                                                        \
         switch ((nd_binop)op) {                                                                              \
         case ND_ADD: LOOP3(T, T, x + y); break;                                                              \
