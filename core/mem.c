@@ -16,7 +16,8 @@
 #define TD_BIG_BUFFER (2u << 20)
 #define TD_ALIGN      64
 
-/* BUF_INLINE: header and data in one block, so a small array costs one allocation. */
+/* BUF_INLINE: header and data in one block (and the array's own header
+ * between them, td_buf_new_obj), so a small array costs one allocation. */
 enum { BUF_MMAP, BUF_INLINE, BUF_MALLOC };
 
 struct td_buf {
@@ -26,6 +27,7 @@ struct td_buf {
     size_t nbytes;
     size_t mapped;  /* bytes mapped, for munmap */
     size_t counted; /* bytes charged to the budget */
+    size_t obj;     /* bytes of an object kept in the block before the data */
     void *data;
 };
 
@@ -441,7 +443,9 @@ int td_mem_parse_size(const char *text, size_t *out, td_err *err)
     return 0;
 }
 
-static td_buf *buf_alloc(size_t nbytes, bool zeroed, td_err *err)
+/* objsize > 0: room for an object of that many bytes after the header of
+ * a small buffer's block, zeroed, at *obj (NULL for a large buffer). */
+static td_buf *buf_alloc(size_t nbytes, bool zeroed, size_t objsize, void **obj, td_err *err)
 {
     size_t n = nbytes ? nbytes : 1;
     if (charge_n(n, err) < 0)
@@ -476,11 +480,13 @@ static td_buf *buf_alloc(size_t nbytes, bool zeroed, td_err *err)
         if (reused && zeroed)
             memset(p, 0, n);
         b->how = BUF_MMAP;
+        b->obj = 0;
         b->mapped = len;
         b->data = p; /* fresh anonymous mappings are already zero */
     } else {
         int klass;
-        void *p = small_alloc(TD_ALIGN + n, &klass);
+        size_t pad = (objsize + TD_ALIGN - 1) / TD_ALIGN * TD_ALIGN;
+        void *p = small_alloc(TD_ALIGN + pad + n, &klass);
         if (!p) {
             uncharge_n(n);
             td_err_set(err, TD_EMEMORY, "cannot allocate %zu bytes", n);
@@ -491,7 +497,12 @@ static td_buf *buf_alloc(size_t nbytes, bool zeroed, td_err *err)
         b->how = BUF_INLINE;
         b->klass = klass;
         b->mapped = 0;
-        b->data = (char *)p + TD_ALIGN;
+        b->obj = objsize;
+        b->data = (char *)p + TD_ALIGN + pad;
+        if (objsize) {
+            *obj = (char *)p + TD_ALIGN;
+            memset(*obj, 0, objsize);
+        }
         if (zeroed)
             memset(b->data, 0, n);
     }
@@ -503,12 +514,27 @@ static td_buf *buf_alloc(size_t nbytes, bool zeroed, td_err *err)
 
 td_buf *td_buf_new(size_t nbytes, td_err *err)
 {
-    return buf_alloc(nbytes, false, err);
+    return buf_alloc(nbytes, false, 0, NULL, err);
 }
 
 td_buf *td_buf_new_zeroed(size_t nbytes, td_err *err)
 {
-    return buf_alloc(nbytes, true, err);
+    return buf_alloc(nbytes, true, 0, NULL, err);
+}
+
+td_buf *td_buf_new_obj(size_t nbytes, bool zeroed, size_t objsize, void **obj, td_err *err)
+{
+    *obj = NULL;
+    if (objsize > SIZE_MAX / 2) {
+        td_err_set(err, TD_EMEMORY, "object too large");
+        return NULL;
+    }
+    return buf_alloc(nbytes, zeroed, objsize, obj, err);
+}
+
+bool td_buf_holds(const td_buf *b, const void *obj)
+{
+    return b && b->obj && (const char *)obj == (const char *)b + TD_ALIGN;
 }
 
 td_buf *td_buf_wrap_malloc(void *ptr, size_t nbytes, td_err *err)
@@ -522,6 +548,7 @@ td_buf *td_buf_wrap_malloc(void *ptr, size_t nbytes, td_err *err)
     b->how = BUF_MALLOC;
     b->nbytes = nbytes;
     b->mapped = 0;
+    b->obj = 0;
     b->counted = 0;
     b->data = ptr;
     return b;

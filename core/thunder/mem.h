@@ -45,6 +45,13 @@ td_buf *td_buf_new(size_t nbytes, td_err *err);
 td_buf *td_buf_new_zeroed(size_t nbytes, td_err *err);
 /* Takes over memory from malloc (freed with free), not counted in the budget. */
 td_buf *td_buf_wrap_malloc(void *ptr, size_t nbytes, td_err *err);
+/* A buffer and, in the same block when the buffer is small, an object of
+ * objsize bytes (an array's header): *obj points at it, zeroed, or is NULL
+ * for a large buffer. The object is part of the buffer: it is freed with
+ * the buffer's last reference, never on its own; td_buf_holds(b, p) tells
+ * whether p is b's object. */
+td_buf *td_buf_new_obj(size_t nbytes, bool zeroed, size_t objsize, void **obj, td_err *err);
+bool td_buf_holds(const td_buf *b, const void *obj);
 void *td_buf_data(const td_buf *b);
 size_t td_buf_size(const td_buf *b);
 td_buf *td_buf_retain(td_buf *b);
