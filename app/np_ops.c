@@ -472,7 +472,10 @@ nd_array *np_binary_arrays(nd_binop op, const nd_array *x, const nd_array *y, td
     td_scalar_kind k;
     if (!value_based(x, y, &s, &t, &k))
         return nd_binary(op, x, y, err);
-    return nd_binary_scalar(op, t, k, nd_get_i64(s, 0), nd_get_f64(s, 0), s == x, err);
+    /* as for a Python scalar: a float's value, or an integer's (and its double) */
+    int64_t iv = k == TD_SCALAR_FLOAT ? 0 : nd_get_i64(s, 0);
+    double fv = k == TD_SCALAR_FLOAT ? nd_get_f64(s, 0) : (double)iv;
+    return nd_binary_scalar(op, t, k, iv, fv, s == x, err);
 }
 
 td_dtype np_result_dtype(const nd_array *x, const nd_array *y)
