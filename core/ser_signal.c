@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "io_internal.h"
+#include "mat_internal.h"
 #include "thunder/npy.h"
 
 static bool ends_with(const char *s, const char *suffix)
@@ -81,112 +81,10 @@ static nd_array *mat_to_array(const matvar_t *v, const char *path, td_err *err)
     return a;
 }
 
-/* matio believes a version 4 file's record headers: it allocates the name
- * length and the dimensions they claim before reading anything, so a small
- * damaged file can make it ask for gigabytes (found by fuzz/fuzz_mat). A
- * file without the 128-byte header of version 5 and 7.3 must therefore be
- * a chain of version 4 records, each header's sizes fitting what follows. */
-static uint32_t v4_int(const unsigned char *p, bool big)
-{
-    return big ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]
-               : (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
-}
-
-/* Version 5 likewise: matio allocates what a matrix's tags claim (found by
- * fuzz/fuzz_mat: a dimensions tag of 1.8 GB in an 80-byte matrix). Every
- * element must fit in the one around it, and a matrix's dimensions may not
- * claim more elements than the memory budget holds. Compressed elements
- * are checked as a whole (their contents are inflated by matio). */
-static bool v5_elements_fit(const unsigned char *b, uint64_t len, bool big, int depth)
-{
-    if (depth > 16)
-        return false;
-    uint64_t off = 0;
-    int index = 0;
-    while (len - off >= 8) {
-        uint32_t type = v4_int(b + off, big), nbytes;
-        uint64_t total;
-        bool small = type >> 16 != 0;
-        if (small) { /* size and type in four bytes, the data in the next four */
-            nbytes = type >> 16;
-            type &= 0xffff;
-            if (nbytes > 4)
-                return false;
-            total = 8;
-        } else {
-            nbytes = v4_int(b + off + 4, big);
-            if (nbytes > len - off - 8)
-                return false;
-            total = 8 + (uint64_t)nbytes;
-            if (depth > 0 || type != 15)
-                total = (total + 7) / 8 * 8; /* 64-bit alignment, except compressed top-level elements */
-        }
-        const unsigned char *data = b + off + (small ? 4 : 8);
-        if (type == 14 && !v5_elements_fit(data, nbytes, big, depth + 1))
-            return false;
-        if (depth > 0 && index == 1 && type == 5) { /* a matrix's dimensions */
-            uint64_t count = 1;
-            for (uint32_t k = 0; k + 4 <= nbytes; k += 4)
-                if (__builtin_mul_overflow(count, (uint64_t)v4_int(data + k, big), &count))
-                    return false;
-            if (count > td_mem_budget())
-                return false;
-        }
-        off = total > len - off ? len : off + total;
-        index++;
-    }
-    return true;
-}
-
-static bool v4_records_fit(const unsigned char *b, size_t len)
-{
-    static const uint64_t elsize[6] = {8, 4, 4, 2, 2, 1};
-    if (len >= 128 && (!memcmp(b + 126, "IM", 2) || !memcmp(b + 126, "MI", 2))) {
-        uint16_t version =
-            !memcmp(b + 126, "IM", 2) ? (uint16_t)(b[124] | b[125] << 8) : (uint16_t)(b[124] << 8 | b[125]);
-        if (version == 0x0200)
-            return true; /* 7.3: an HDF5 file, which HDF5 reads */
-        return version == 0x0100 && v5_elements_fit(b + 128, len - 128, b[126] == 'M', 0);
-    }
-    size_t off = 0;
-    do {
-        if (len - off < 20)
-            return false;
-        const unsigned char *h = b + off;
-        bool big = v4_int(h, false) > 4052;
-        uint32_t type = v4_int(h, big), rows = v4_int(h + 4, big), cols = v4_int(h + 8, big);
-        uint32_t imag = v4_int(h + 12, big), namelen = v4_int(h + 16, big);
-        uint32_t m = type / 1000, o = type / 100 % 10, p = type / 10 % 10, t = type % 10;
-        if (type > 4052 || m > 1 || (m == 1) != big || o != 0 || p > 5 || t > 2 || imag > 1 || namelen < 1)
-            return false;
-        uint64_t data;
-        if (__builtin_mul_overflow((uint64_t)rows, (uint64_t)cols, &data) ||
-            __builtin_mul_overflow(data, elsize[p] * (imag + 1), &data))
-            return false;
-        off += 20;
-        if (namelen > len - off || data > len - off - namelen)
-            return false;
-        off += namelen + (size_t)data;
-    } while (off < len);
-    return true;
-}
-
-static int check_mat_file(const char *path, td_err *err)
-{
-    void *bytes;
-    size_t len;
-    if (io_read_file(path, 0, &bytes, &len, err) < 0)
-        return -1;
-    bool ok = v4_records_fit(bytes, len);
-    td_scratch_free(bytes);
-    if (!ok)
-        return td_err_set(err, TD_EVALUE, "%s: not a MATLAB .mat file matio can read", path);
-    return 0;
-}
-
-/* true (with err) when v is not a real numeric array that fits in limit
- * bytes: the file's size for plain data, the budget for compressed data. */
-static bool info_too_big(const matvar_t *v, uint64_t file_size, const char *path, td_err *err)
+/* true (with err) when v is not a real numeric array whose values fit the
+ * memory budget (mat_check_file has checked that its data element holds
+ * as many values as its dimensions claim). */
+static bool info_too_big(const matvar_t *v, const char *path, td_err *err)
 {
     td_dtype t;
     const char *name = v->name ? v->name : "";
@@ -199,12 +97,13 @@ static bool info_too_big(const matvar_t *v, uint64_t file_size, const char *path
         return true;
     }
     uint64_t bytes = td_dtype_size(t);
-    uint64_t limit = v->compression == MAT_COMPRESSION_NONE ? file_size : td_mem_budget();
     for (int k = 0; k < v->rank; k++)
         if (__builtin_mul_overflow(bytes, (uint64_t)v->dims[k], &bytes))
             bytes = UINT64_MAX;
-    if (bytes > limit) {
-        td_err_set(err, TD_EVALUE, "%s: variable '%s' claims more values than the file holds", path, name);
+    if (bytes > td_mem_budget()) {
+        td_err_set(err, TD_EMEMORY,
+                   "%s: variable '%s' claims %llu bytes, more than the memory budget (%zu bytes)", path, name,
+                   (unsigned long long)bytes, td_mem_budget());
         return true;
     }
     return false;
@@ -229,7 +128,7 @@ nd_array *ser_load_signal(const char *path, const char *var, td_err *err)
         td_err_set(err, TD_EVALUE, "a signal file must be .npy or .mat: '%s'", path);
         return NULL;
     }
-    if (check_mat_file(path, err) < 0)
+    if (mat_check_file(path, var, err) < 0)
         return NULL;
     mat_t *mat = Mat_Open(path, MAT_ACC_RDONLY);
     if (!mat) {
@@ -237,11 +136,10 @@ nd_array *ser_load_signal(const char *path, const char *var, td_err *err)
         return NULL;
     }
     /* matio allocates the values the dimensions claim before it reads
-     * them: read the header first and refuse a claim the file (or, when
-     * compressed, the memory budget) cannot hold (found by fuzz/fuzz_mat:
-     * a 200-byte file claiming 17 GB). */
+     * them: read the header first and refuse what is no real array or does
+     * not fit the budget. */
     matvar_t *info = Mat_VarReadInfo(mat, var);
-    if (info && info_too_big(info, (uint64_t)st.st_size, path, err)) {
+    if (info && info_too_big(info, path, err)) {
         Mat_VarFree(info);
         Mat_Close(mat);
         return NULL;

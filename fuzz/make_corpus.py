@@ -7,6 +7,7 @@ import io, json, os, struct, zlib
 
 import numpy as np
 import scipy.io
+import scipy.sparse
 from PIL import Image
 
 here = os.path.dirname(os.path.abspath(__file__))
@@ -115,3 +116,12 @@ out("mat", "v4", b.getvalue())
 b = io.BytesIO()
 scipy.io.savemat(b, {"other": np.arange(3.0)})
 out("mat", "no-s", b.getvalue())
+# structs, cells, strings and sparse matrices before the signal, which matio
+# reads past (compressed: the cells and fields it reads while it reads the headers)
+cell = np.empty((1, 2), dtype=object)
+cell[0, 0], cell[0, 1] = np.arange(3.0), "xy"
+for name, comp in [("nested", False), ("nested-z", True)]:
+    b = io.BytesIO()
+    scipy.io.savemat(b, {"info": {"rate": 2.5, "label": "ab"}, "c": cell, "name": "t",
+                         "sp": scipy.sparse.csc_matrix(np.eye(2)), "s": np.arange(4.0)}, do_compression=comp)
+    out("mat", name, b.getvalue())

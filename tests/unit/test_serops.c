@@ -1160,6 +1160,76 @@ static void test_load_signal(void **state)
     nd_release(s);
 }
 
+/* The MATLAB files in tests/data/mat (written by make.py there). */
+static nd_array *load_mat(const char *name, const char *var, td_err *err)
+{
+    char path[4096];
+    const char *src = getenv("THUNDER_SRCDIR");
+    snprintf(path, sizeof path, "%s/tests/data/mat/%s", src ? src : ".", name);
+    return ser_load_signal(path, var, err);
+}
+
+/* A refused file: the kind, the file named, and what was wrong. */
+static void check_mat_refused(const char *name, td_errkind kind, const char *what)
+{
+    td_err err;
+    assert_null(load_mat(name, "s", &err));
+    assert_int_equal(err.kind, kind);
+    if (!strstr(err.msg, name) || !strstr(err.msg, what))
+        fail_msg("%s: got '%s', want '%s'", name, err.msg, what);
+}
+
+/* A 2 x 3 or 1 x 6 variable loaded with the values want. */
+static void check_mat_loads(const char *name, const char *var, td_dtype t, const int64_t *shape,
+                            const double *want)
+{
+    td_err err;
+    nd_array *a = load_mat(name, var, &err);
+    CHECK_OK(a, &err);
+    assert_shape(a, 2, shape);
+    assert_int_equal(a->dtype, t);
+    assert_array_close(a, want, 6, 0, 0);
+    nd_release(a);
+}
+
+static void test_load_signal_mat_files(void **state)
+{
+    (void)state;
+    td_err err;
+    int64_t s16[2] = {1, 6}, s23[2] = {2, 3};
+    double wk[6] = {1, 2, 3, 4, 5, 6};
+    /* scipy's savemat, compressed and not, with structs, cells (one of
+     * more than 32 KiB), a string, a sparse matrix and a logical vector
+     * before the variables and a struct after them; then MATLAB's packing
+     * of double values that fit in bytes as uint8 data (also big-endian) */
+    const char *good[5] = {"signal-z.mat", "signal-plain.mat", "packed.mat", "packed-z.mat", "packed-be.mat"};
+    for (int f = 0; f < 5; f++) {
+        check_mat_loads(good[f], "s", TD_FLOAT64, s16, S_sig);
+        if (f >= 2)
+            continue;
+        check_mat_loads(good[f], "k", TD_INT16, s23, wk);
+        assert_null(load_mat(good[f], "info", &err));
+        assert_int_equal(err.kind, TD_EVALUE);
+        assert_non_null(strstr(err.msg, "variable 'info' is not a real numeric array"));
+        assert_null(load_mat(good[f], "nope", &err));
+        assert_int_equal(err.kind, TD_EKEY);
+    }
+    /* compressed headers claiming more than the file holds, refused
+     * before matio allocates what they claim */
+    check_mat_refused("z-claims-1e10-values.mat", TD_EVALUE,
+                      "variable 's' claims 10000000000 values but its data holds 6");
+    check_mat_refused(
+        "z-claims-4G-inflated.mat", TD_EVALUE,
+        "51 compressed bytes claim 4294967280 bytes once inflated, more than deflate can produce");
+    check_mat_refused("z-data-claims-2G.mat", TD_EVALUE, "data of 2147483648 bytes where 48 remain");
+    check_mat_refused("z-million-cells.mat", TD_EVALUE, "an element needs 8 bytes where 0 remain");
+    /* a million cells' tables are more than a budget of 64 MiB, whether or not the cells are there */
+    td_mem_set_budget((size_t)64 << 20);
+    check_mat_refused("z-million-cells.mat", TD_EMEMORY, "more than the memory budget (67108864 bytes)");
+    td_mem_set_budget(0);
+    check_mat_refused("function-handle.mat", TD_EVALUE, "is a function handle, which matio cannot read");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1173,7 +1243,7 @@ int main(void)
         cmocka_unit_test(test_crosscorr),       cmocka_unit_test(test_detrend),
         cmocka_unit_test(test_normalize),       cmocka_unit_test(test_windows_and_sampling),
         cmocka_unit_test(test_matrix),          cmocka_unit_test(test_streamed_outputs),
-        cmocka_unit_test(test_load_signal),
+        cmocka_unit_test(test_load_signal),     cmocka_unit_test(test_load_signal_mat_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
