@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dist.h"
 #include "interp.h"
 #include "m_serops.h"
 #include "print.h"
@@ -34,10 +35,13 @@ static value *tuple_of_shape(int ndim, const int64_t *shape)
 int data_repr(strbuf *sb, const value *v, td_err *err)
 {
     const td_data *d = v->u.data;
-    char shape[256];
-    nd_shape_str(data_ndim(d), data_shape(d), shape, sizeof shape);
-    sb_addf(sb, "%s\nmode: local\ndtype: %s\nshape: %s", d->kind == TD_IMAGES ? "Images" : "Series",
-            td_dtype_name(data_dtype(d)), shape);
+    char shape[256], mode[64];
+    int ndim;
+    const int64_t *dims;
+    dist_shape(v, &ndim, &dims);
+    nd_shape_str(ndim, dims, shape, sizeof shape);
+    sb_addf(sb, "%s\nmode: %s\ndtype: %s\nshape: %s", d->kind == TD_IMAGES ? "Images" : "Series",
+            dist_mode_name(v, mode, sizeof mode), td_dtype_name(data_dtype(d)), shape);
     return 0;
 }
 
