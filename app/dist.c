@@ -81,6 +81,10 @@ void dist_bcast_long(long *v)
 {
     (void)v;
 }
+void dist_reader_part(int *index, int *count)
+{
+    *index = *count = 0;
+}
 void dist_send_code(char kind, const char *text, size_t len)
 {
     (void)kind;
@@ -107,6 +111,10 @@ value *dist_subscript(value *obj, value *index, td_err *err)
 {
     return data_subscript(obj, index, err);
 }
+bool dist_can_gather(void)
+{
+    return false;
+}
 
 #else /* HAVE_MPI */
 
@@ -123,6 +131,14 @@ static _Thread_local int depth;
 /* An agreement inside this statement saw another rank's failure: this
  * rank's error is a consequence, not the one to report. */
 static bool remote_failure;
+/* set while a reader reads only this rank's files */
+static int reader_index, reader_count;
+
+void dist_reader_part(int *index, int *count)
+{
+    *index = reader_index;
+    *count = reader_count;
+}
 
 int dist_rank(void)
 {
@@ -650,6 +666,8 @@ static const dmethod shared_methods[] = {
     {"tobinary", DC_SPECIAL}, {"totif", DC_SPECIAL},     {"topng", DC_SPECIAL},
 };
 
+static const dmethod images_special[] = {{"toseries", DC_SPECIAL}, {"totimeseries", DC_SPECIAL}};
+
 static const dmethod images_methods[] = {
     {"squeeze", DC_RECORDS},         {"max_projection", DC_RECORDS}, {"max_min_projection", DC_RECORDS},
     {"subsample", DC_RECORDS},       {"gaussian_filter", DC_RECORDS}, {"uniform_filter", DC_RECORDS},
@@ -704,6 +722,8 @@ static dclass classify(const call_args *a)
     dclass c = LOOKUP(shared_methods, name);
     if (c == DC_GATHER)
         c = self->kind == V_IMAGES ? LOOKUP(images_methods, name) : LOOKUP(series_methods, name);
+    if (c == DC_GATHER && self->kind == V_IMAGES)
+        c = LOOKUP(images_special, name);
     int k;
     if ((k = param_index(a, "with_keys")) >= 0 && a->v[k]->kind == V_BOOL && a->v[k]->u.b)
         return DC_GATHER;
@@ -763,6 +783,8 @@ static value *wrap_records(const value *self, value *r, bool flat, td_err *err)
     }
     if (!ref)
         ref = &all[0];
+    if (flat && total == 0)
+        rc = td_err_set(err, TD_EVALUE, "filter removed every record");
     dpart *p = NULL;
     if (rc == 0 && (td_dtype)m.dtype != dt) {
         td_data *c = data_astype(d, dt, err);
@@ -777,8 +799,8 @@ static value *wrap_records(const value *self, value *r, bool flat, td_err *err)
     if (rc == 0) {
         int64_t shape[ND_MAXDIM + 1];
         int ndim = 0;
-        const dpart *sp = self->part;
-        if (r->kind == V_SERIES && self->kind == V_SERIES && !flat && total == sp->total) {
+        const dpart *sp = self ? self->part : NULL;
+        if (sp && r->kind == V_SERIES && self->kind == V_SERIES && !flat && total == sp->total) {
             for (int i = 0; i < sp->ndim - 1; i++)
                 shape[ndim++] = sp->shape[i];
         } else {
@@ -873,6 +895,11 @@ static value *call_gathered(call_args *a, bool only_rank0, td_err *err)
         r = val_none();
     else
         r = call_with(a, self, args, err);
+    /* the others wait for rank 0's files before reading them */
+    if (only_rank0 && sync_ranks(r ? 0 : -1, err) < 0 && r) {
+        val_release(r);
+        r = NULL;
+    }
     if (self)
         val_release(self);
     for (int i = 0; i < a->n; i++)
@@ -898,6 +925,96 @@ static value *call_records(call_args *a, dclass c, td_err *err)
         return NULL;
     }
     return wrap_records(a->self, r, c == DC_FILTER, err);
+}
+
+/* Images.toseries with the images shared: every rank sends each other rank
+ * the pixels that rank will hold, of its own images (MPI_Alltoallv); the
+ * blocks arrive in time order, (n, q) for q pixels, and one local
+ * transpose makes the (q, n) records. NULL with err clear when the general
+ * way applies (labels, fewer pixels than ranks). */
+static value *toseries_shared(call_args *a, td_err *err)
+{
+    const value *self = a->self;
+    const dpart *p = self->part;
+    const td_data *d = self->u.data;
+    int64_t npix = data_record_size(d), n = p->total;
+    if (d->labels || npix < size_)
+        return NULL;
+    size_t item = td_dtype_size(data_dtype(d));
+    int64_t q = npix / size_, extra = npix % size_;
+    int64_t *pix_off = malloc((size_t)size_ * sizeof *pix_off), *pix_cnt = malloc((size_t)size_ * sizeof *pix_cnt);
+    int *scnt = malloc((size_t)size_ * sizeof(int)), *sdisp = malloc((size_t)size_ * sizeof(int));
+    int *rcnt = malloc((size_t)size_ * sizeof(int)), *rdisp = malloc((size_t)size_ * sizeof(int));
+    int64_t mine = p->counts[rank_];
+    int rc = pix_off && pix_cnt && scnt && sdisp && rcnt && rdisp ? 0 : td_err_set(err, TD_EMEMORY, "out of memory");
+    if (rc == 0)
+        rc = check_int(n * (q + 1), "elements per rank", err);
+    nd_array *sendbuf = NULL, *recv = NULL;
+    if (rc == 0) {
+        int64_t o = 0;
+        for (int s = 0; s < size_; s++) {
+            pix_off[s] = o;
+            pix_cnt[s] = q + (s < extra);
+            o += pix_cnt[s];
+        }
+        /* (n, q, 1): n images of q x 1, which img_toseries turns into (q, 1, n) */
+        int64_t sshape[1] = {mine * npix}, rshape[3] = {n, pix_cnt[rank_], 1};
+        sendbuf = nd_new(data_dtype(d), 1, sshape, err);
+        recv = sendbuf ? nd_new(data_dtype(d), 3, rshape, err) : NULL;
+        rc = recv ? 0 : -1;
+    }
+    if (sync_ranks(rc, err) < 0) {
+        nd_release(sendbuf);
+        nd_release(recv);
+        free(pix_off), free(pix_cnt), free(scnt), free(sdisp), free(rcnt), free(rdisp);
+        return NULL;
+    }
+    /* pack: for each destination, its pixel columns of every local image */
+    char *out = sendbuf->data;
+    int64_t so = 0, ro = 0;
+    for (int s = 0; s < size_; s++) {
+        for (int64_t i = 0; i < mine; i++) {
+            memcpy(out, (const char *)data_record(d, i) + (size_t)pix_off[s] * item, (size_t)pix_cnt[s] * item);
+            out += (size_t)pix_cnt[s] * item;
+        }
+        scnt[s] = (int)(mine * pix_cnt[s]);
+        sdisp[s] = (int)so;
+        so += mine * pix_cnt[s];
+        rcnt[s] = (int)(p->counts[s] * pix_cnt[rank_]);
+        rdisp[s] = (int)ro;
+        ro += p->counts[s] * pix_cnt[rank_];
+    }
+    MPI_Datatype el;
+    MPI_Type_contiguous((int)item, MPI_BYTE, &el);
+    MPI_Type_commit(&el);
+    MPI_Alltoallv(sendbuf->data, scnt, sdisp, el, recv->data, rcnt, rdisp, el, MPI_COMM_WORLD);
+    MPI_Type_free(&el);
+    nd_release(sendbuf);
+    free(scnt), free(sdisp), free(rcnt), free(rdisp);
+    /* (n, q) images of q pixels -> q records of n: the local transpose */
+    td_data *imgs = img_fromarray(recv, err);
+    nd_release(recv);
+    td_data *ser3 = imgs ? img_toseries(imgs, err) : NULL;
+    data_release(imgs);
+    int64_t flat[2] = {pix_cnt[rank_], n};
+    td_data *ser = ser3 ? data_reshape(ser3, 2, flat, err) : NULL;
+    data_release(ser3);
+    dpart *np = NULL;
+    if (ser) {
+        int64_t shape[ND_MAXDIM];
+        int ndim = 0;
+        for (int i = 1; i < p->ndim; i++)
+            shape[ndim++] = p->shape[i];
+        shape[ndim++] = n;
+        np = part_new(ser, ndim, shape, npix);
+        for (int s = 0; s < size_; s++)
+            np->counts[s] = pix_cnt[s];
+        np->offset = pix_off[rank_];
+    }
+    free(pix_off), free(pix_cnt);
+    /* nothing after the exchange talks to the other ranks: a failure here
+     * (memory) reaches them at the end of the statement */
+    return ser ? val_data_part(ser, np) : NULL;
 }
 
 static value *shape_tuple(const dpart *p)
@@ -962,10 +1079,66 @@ static value *special(call_args *a, td_err *err)
         if (!strcmp(name, reds[i].name) && is_shared(self)) {
             return reduce_records(self, reds[i].op, err);
         }
+    if ((!strcmp(name, "toseries") || !strcmp(name, "totimeseries")) && self->kind == V_IMAGES &&
+        is_shared(self)) {
+        value *r = toseries_shared(a, err);
+        if (r || err->kind != TD_OK)
+            return r;
+    }
     /* writers: one rank writes the whole, so that files never collide */
     if (!strcmp(name, "tobinary") || !strcmp(name, "totif") || !strcmp(name, "topng"))
         return call_gathered(a, true, err);
     return call_gathered(a, false, err);
+}
+
+static const value *arg_named(const call_args *a, const char *name)
+{
+    int k = param_index(a, name);
+    return k >= 0 ? a->v[k] : NULL;
+}
+
+/* td.images.fromtif / frompng / frombinary over at least one file per
+ * rank: each rank reads its own contiguous part of the sorted files
+ * (io_select.part_*), so no file is read twice. NULL with err clear when
+ * the reader should read everything (few files, labels to split). */
+static value *read_shared(call_args *a, td_err *err)
+{
+    const char *name = a->fn->name;
+    if (reg_find(&reg_td_images, name) != a->fn ||
+        (strcmp(name, "fromtif") && strcmp(name, "frompng") && strcmp(name, "frombinary")))
+        return NULL;
+    const value *path = arg_named(a, "path"), *labels = arg_named(a, "labels");
+    if (!path || path->kind != V_STR || (labels && labels->kind != V_NONE))
+        return NULL;
+    io_select sel = {0};
+    const value *ext = arg_named(a, "ext"), *start = arg_named(a, "start"), *stop = arg_named(a, "stop"),
+                *rec = arg_named(a, "recursive");
+    td_err ignore;
+    if (ext && ext->kind == V_STR)
+        sel.ext = ext->u.str.s;
+    if (start && start->kind == V_INT) {
+        sel.has_start = true;
+        sel.start = start->u.i;
+    }
+    if (stop && stop->kind == V_INT) {
+        sel.has_stop = true;
+        sel.stop = stop->u.i;
+    }
+    sel.recursive = rec && rec->kind == V_BOOL && rec->u.b;
+    io_files *files = io_list_files(path->u.str.s, &sel, &ignore);
+    int64_t n = files ? files->n : 0;
+    io_files_free(files);
+    if (n < size_)
+        return NULL; /* the reader itself says what is wrong, or there is too little to share */
+    reader_index = rank_;
+    reader_count = size_;
+    value *r = a->fn->fn(a, err);
+    reader_index = reader_count = 0;
+    if (!r) {
+        sync_ranks(-1, err);
+        return NULL;
+    }
+    return wrap_records(NULL, r, true, err);
 }
 
 static bool any_distributed(const call_args *a)
@@ -982,8 +1155,17 @@ static bool any_distributed(const call_args *a)
  * they see the distributed value as it is. */
 static bool looks_only(const call_args *a)
 {
-    return !a->self && reg_find(&reg_builtins, a->fn->name) == a->fn && strcmp(a->fn->name, "len") != 0 &&
+    if (a->self)
+        return false;
+    if (reg_find(&reg_ui, a->fn->name) == a->fn)
+        return true; /* the workbench's functions gather what they draw (view.c) */
+    return reg_find(&reg_builtins, a->fn->name) == a->fn && strcmp(a->fn->name, "len") != 0 &&
            strcmp(a->fn->name, "list") != 0 && strcmp(a->fn->name, "sorted") != 0;
+}
+
+bool dist_can_gather(void)
+{
+    return dist_active && depth == 1 && !omp_in_parallel();
 }
 
 value *dist_call(call_args *a, td_err *err)
@@ -1017,6 +1199,11 @@ value *dist_call(call_args *a, td_err *err)
             }
         } else {
             /* readers and constructors: the records are shared out */
+            r = read_shared(a, err);
+            if (r || err->kind != TD_OK) {
+                depth--;
+                return r;
+            }
             r = a->fn->fn(a, err);
             bool local_in = false;
             for (int i = 0; i < a->n; i++)

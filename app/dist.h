@@ -66,6 +66,11 @@ int dist_bcast_text(char **src, long *len);
  * to run ('F' + path) to the other ranks, which follow along. */
 void dist_send_code(char kind, const char *text, size_t len);
 
+/* The part of a reader's files this rank reads (io_select.part_index /
+ * part_count): 0 of 0 (every file) except while dist_call runs a reader
+ * that shares its files among the ranks. */
+void dist_reader_part(int *index, int *count);
+
 /* Rank 0's value of *v on every rank. */
 void dist_bcast_long(long *v);
 
@@ -83,6 +88,9 @@ value *dist_subscript(value *obj, value *index, td_err *err);
 /* A distributed Images/Series gathered whole (replicated values: the
  * local data), as a new reference. */
 td_data *dist_gather_data(const value *v, td_err *err);
+/* Inside a registry call of a statement, where every rank takes part and
+ * dist_gather_data may be called (not in the workbench's own previews). */
+bool dist_can_gather(void);
 /* Global shape of an Images/Series value (distributed or not). */
 void dist_shape(const value *v, int *ndim, const int64_t **shape);
 /* "local" or "distributed (N ranks)". */

@@ -319,8 +319,11 @@ value *m_data_tolocal(call_args *a, td_err *err)
 
 value *m_data_tospark(call_args *a, td_err *err)
 {
+    /* under mpirun app/dist.c answers; here there is one process */
     td_err_set(err, TD_EVALUE,
-               "there is no Spark here: thunder runs locally (a distributed mode over MPI is planned)");
+               "%s(): distributed mode needs thunder built with MPI (./configure --with-mpi) and started with "
+               "mpirun -np N thunder SCRIPT",
+               a->fn->name);
     return NULL;
 }
 
@@ -650,7 +653,9 @@ value *m_data_filter(call_args *a, td_err *err)
         if (keep[i])
             memcpy((char *)out->data + (size_t)j++ * bytes, data_record(d, i), bytes);
     td_data *nd;
-    if (kept == 0) {
+    /* (in distributed mode one rank's share may keep nothing; dist.c
+     * checks that some rank kept something) */
+    if (kept == 0 && !a->self->part) {
         nd_release(out);
         td_err_set(err, TD_EVALUE, "filter removed every record");
         goto done;

@@ -260,6 +260,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "thunder: %s\n", err.msg);
         return 1;
     }
+    if (dist_rank() != 0) {
+        /* rank 0 speaks for all: usage, errors and output come once */
+        if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
+            return 1;
+    }
 #ifndef HAVE_MPI
     /* started by mpirun without MPI support: one rank does the work */
     const char *size = getenv("OMPI_COMM_WORLD_SIZE"), *rank = getenv("OMPI_COMM_WORLD_RANK");
