@@ -101,8 +101,7 @@ void lang_env_release(lang_env *e)
         lang_env *parent = e->parent;
         for (int i = 0; i < e->n; i++)
             val_release(e->vals[i]);
-        free(e->vals);
-        free(e);
+        td_obj_free(e, sizeof *e + (size_t)e->n * sizeof(value *));
         e = parent;
     }
 }
@@ -185,12 +184,18 @@ static value *call_lambda(struct lambda *fn, int nargs, value **args, int nkw, c
         td_err_set(err, TD_ECANCEL, "interrupted");
         return NULL;
     }
-    lang_env *env = xcalloc(1, sizeof *env);
+    /* The frame and its values in one block from core's per-thread cache
+     * of small blocks: a lambda called per record makes a frame per record. */
+    lang_env *env = td_obj_alloc(sizeof *env + (size_t)np * sizeof(value *));
+    if (!env) {
+        fprintf(stderr, "thunder: out of memory\n");
+        abort();
+    }
+    env->vals = (value **)(env + 1);
     atomic_init((atomic_int *)&env->refcount, 1);
     env->parent = lang_env_retain(fn->env);
     env->n = np;
     env->names = params;
-    env->vals = xcalloc((size_t)np, sizeof(value *));
     for (int i = 0; i < nargs; i++)
         env->vals[i] = val_retain(args[i]);
     value *result = NULL;
@@ -273,9 +278,67 @@ static value *call_dtype(td_dtype dt, int nargs, value **args, int nkw, td_err *
     return s ? val_npscalar(s) : NULL;
 }
 
+/* The bound arguments of a call that passes none (x.mean(), x.shape) are
+ * every parameter at its default: the same values for every call of that
+ * function. They are bound once and kept for the life of the program, as
+ * the registry keeps the default values themselves, in a table shared by
+ * the threads (entries are published with a compare-and-swap and never
+ * change), so that a lambda calling x.mean() per record binds nothing. */
+#define NOARGS_SLOTS 512
+
+typedef struct noargs_entry {
+    const reg_func *fn;
+    value **v;
+    int n;
+} noargs_entry;
+
+static _Atomic(noargs_entry *) noargs[NOARGS_SLOTS];
+
+/* f's bound defaults, NULL when binding fails (err set) or the table is full. */
+static const noargs_entry *noargs_of(interp *in, const reg_func *f, td_err *err)
+{
+    size_t h = ((uintptr_t)f / sizeof *f) % NOARGS_SLOTS;
+    for (size_t probe = 0; probe < NOARGS_SLOTS; probe++) {
+        _Atomic(noargs_entry *) *slot = &noargs[(h + probe) % NOARGS_SLOTS];
+        noargs_entry *e = atomic_load_explicit(slot, memory_order_acquire);
+        if (e && e->fn == f)
+            return e;
+        if (e)
+            continue;
+        call_args ca;
+        if (reg_bind(in, f, NULL, 0, NULL, 0, NULL, NULL, &ca, err) < 0)
+            return NULL;
+        noargs_entry *made = malloc(sizeof *made);
+        if (!made) {
+            reg_unbind(&ca);
+            td_err_set(err, TD_EMEMORY, "out of memory");
+            return NULL;
+        }
+        *made = (noargs_entry){f, ca.v, ca.n};
+        noargs_entry *expected = NULL;
+        if (atomic_compare_exchange_strong_explicit(slot, &expected, made, memory_order_acq_rel,
+                                                    memory_order_acquire))
+            return made;
+        reg_unbind(&ca);
+        free(made);
+        if (expected->fn == f) /* another thread bound it first */
+            return expected;
+    }
+    return NULL;
+}
+
 static value *call_registry(interp *in, const reg_func *f, value *self, int nargs, value **args, int nkw,
                             const char **kwnames, value **kwvals, td_err *err)
 {
+    if (nargs == 0 && nkw == 0) {
+        td_err e2;
+        const noargs_entry *d = noargs_of(in, f, &e2);
+        if (d) {
+            /* reg_call reads the arguments and never keeps or changes them */
+            call_args ca = {.in = in, .self = self, .v = d->v, .n = d->n, .fn = f};
+            return reg_call(&ca, err);
+        }
+    }
     call_args ca;
     if (reg_bind(in, f, self, nargs, args, nkw, kwnames, kwvals, &ca, err) < 0)
         return NULL;
@@ -309,15 +372,110 @@ static void free_values(value **v, int n)
     free(v);
 }
 
+/* reg_find through a per-thread cache of the names recently looked up:
+ * x.mean() in a lambda called per record would otherwise compare the name
+ * with each entry of the ndarray table before it every time. An entry is
+ * keyed by the table and the address of the name (in the parsed source),
+ * and used only when the function found has that very name. */
+#define FIND_CACHE 64
+
+static _Thread_local struct {
+    const reg_table *t;
+    const char *name;
+    const reg_func *f;
+} find_cache[FIND_CACHE];
+
+static const reg_func *find_function(const reg_table *t, const char *name)
+{
+    size_t h = (((uintptr_t)name >> 3) ^ ((uintptr_t)t >> 4)) % FIND_CACHE;
+    if (find_cache[h].t == t && find_cache[h].name == name && !strcmp(find_cache[h].f->name, name))
+        return find_cache[h].f;
+    const reg_func *f = reg_find(t, name);
+    if (f) {
+        find_cache[h].t = t;
+        find_cache[h].name = name;
+        find_cache[h].f = f;
+    }
+    return f;
+}
+
+/* Arguments of up to CALL_INLINE values live on the stack. */
+#define CALL_INLINE 8
+
+/* What a call's callee turned out to be: a value to call, or (for
+ * obj.name(...) naming a registry method or a module's function) the
+ * function itself with its self, so that no bound method is made per call. */
+typedef struct callee {
+    value *fn;         /* or NULL when f is set */
+    const reg_func *f; /* a method or module function, not a property */
+    value *self;       /* f's self (NULL for a module's function) */
+    value *hold;       /* the object evaluated for f, released after the call */
+} callee;
+
+/* The function obj.name would give when it is a plain registry method or
+ * module function (not a property, not a submodule), or NULL. */
+static const reg_func *attr_function(value *obj, const char *name)
+{
+    const reg_table *t;
+    if (obj->kind == V_MODULE) {
+        const module *m = obj->u.mod;
+        if (m->submodules && m->submodule_names)
+            for (int i = 0; m->submodules[i]; i++)
+                if (!strcmp(m->submodule_names[i], name))
+                    return NULL;
+        t = m->table;
+    } else if (obj->kind == V_DTYPE) {
+        return NULL;
+    } else {
+        t = reg_methods_of(obj);
+    }
+    const reg_func *f = t ? find_function(t, name) : NULL;
+    return f && !(f->flags & REG_PROPERTY) ? f : NULL;
+}
+
+static int eval_callee(lang_ctx *cx, const ast *fe, callee *c, td_err *err)
+{
+    memset(c, 0, sizeof *c);
+    if (fe->kind != AST_ATTR) {
+        c->fn = lang_eval(cx, fe, err);
+        return c->fn ? 0 : -1;
+    }
+    /* As lang_eval(fe) would, with its depth and error position. */
+    if (lang_depth_enter(err) < 0)
+        goto fail;
+    value *obj = lang_eval(cx, fe->u.attr.value, err);
+    if (obj) {
+        c->f = attr_function(obj, fe->u.attr.name);
+        if (c->f) {
+            c->hold = obj;
+            c->self = obj->kind == V_MODULE ? NULL : obj;
+        } else {
+            c->fn = lang_getattr(cx->in, obj, fe->u.attr.name, err);
+            val_release(obj);
+        }
+    }
+    lang_depth_leave();
+    if (c->f || c->fn)
+        return 0;
+fail:
+    if (cx->err_line == 0) {
+        cx->err_line = fe->line;
+        cx->err_col = fe->col;
+    }
+    return -1;
+}
+
 static value *eval_call(lang_ctx *cx, const ast *e, td_err *err)
 {
-    value *fn = lang_eval(cx, e->u.call.func, err);
-    if (!fn)
+    callee ce;
+    if (eval_callee(cx, e->u.call.func, &ce, err) < 0)
         return NULL;
     int cap = e->u.call.nargs, n = 0, nkw = e->u.call.nkw;
-    value **args = xcalloc((size_t)cap, sizeof *args);
-    value **kwvals = xcalloc((size_t)nkw, sizeof *kwvals);
-    const char **kwnames = xcalloc((size_t)nkw, sizeof *kwnames);
+    value *argbuf[CALL_INLINE], *kwbuf[CALL_INLINE];
+    const char *kwnbuf[CALL_INLINE];
+    value **args = cap <= CALL_INLINE ? argbuf : xcalloc((size_t)cap, sizeof *args);
+    value **kwvals = nkw <= CALL_INLINE ? kwbuf : xcalloc((size_t)nkw, sizeof *kwvals);
+    const char **kwnames = nkw <= CALL_INLINE ? kwnbuf : xcalloc((size_t)nkw, sizeof *kwnames);
     value *result = NULL;
     int k = 0;
     for (int i = 0; i < e->u.call.nargs; i++) {
@@ -340,12 +498,14 @@ static value *eval_call(lang_ctx *cx, const ast *e, td_err *err)
                 goto out;
             }
             cap += (int)m;
-            value **grown = realloc(args, (size_t)cap * sizeof *args);
+            value **grown = realloc(args == argbuf ? NULL : args, (size_t)cap * sizeof *args);
             if (!grown) {
                 lang_items_free(items, m);
                 td_err_set(err, TD_EMEMORY, "out of memory");
                 goto out;
             }
+            if (args == argbuf && n > 0)
+                memcpy(grown, argbuf, (size_t)n * sizeof *args);
             args = grown;
             for (int64_t j = 0; j < m; j++)
                 args[n++] = items[j];
@@ -367,12 +527,23 @@ static value *eval_call(lang_ctx *cx, const ast *e, td_err *err)
         if (!kwvals[k])
             goto out;
     }
-    result = lang_call(cx->in, fn, n, args, nkw, kwnames, kwvals, err);
+    if (ce.f)
+        result = call_registry(cx->in, ce.f, ce.self, n, args, nkw, kwnames, kwvals, err);
+    else
+        result = lang_call(cx->in, ce.fn, n, args, nkw, kwnames, kwvals, err);
 out:
-    free_values(args, n);
-    free_values(kwvals, k);
-    free(kwnames);
-    val_release(fn);
+    for (int i = 0; i < n; i++)
+        val_release(args[i]);
+    for (int i = 0; i < k; i++)
+        val_release(kwvals[i]);
+    if (args != argbuf)
+        free(args);
+    if (kwvals != kwbuf)
+        free(kwvals);
+    if (kwnames != kwnbuf)
+        free(kwnames);
+    val_release(ce.fn);
+    val_release(ce.hold);
     return result;
 }
 
@@ -779,12 +950,7 @@ int lang_items(value *v, value ***out, int64_t *n, td_err *err)
 
 static value *call_property(interp *in, const reg_func *f, value *self, td_err *err)
 {
-    call_args ca;
-    if (reg_bind(in, f, self, 0, NULL, 0, NULL, NULL, &ca, err) < 0)
-        return NULL;
-    value *r = reg_call(&ca, err);
-    reg_unbind(&ca);
-    return r;
+    return call_registry(in, f, self, 0, NULL, 0, NULL, NULL, err);
 }
 
 static value *module_attr(interp *in, value *obj, const char *name, td_err *err)
@@ -794,7 +960,7 @@ static value *module_attr(interp *in, value *obj, const char *name, td_err *err)
         for (int i = 0; m->submodules[i]; i++)
             if (!strcmp(m->submodule_names[i], name))
                 return val_module(m->submodules[i]);
-    const reg_func *f = m->table ? reg_find(m->table, name) : NULL;
+    const reg_func *f = m->table ? find_function(m->table, name) : NULL;
     if (f)
         return (f->flags & REG_PROPERTY) ? call_property(in, f, NULL, err) : val_builtin(f);
     const char *best = m->table ? reg_suggest(m->table, name) : NULL;
@@ -826,7 +992,7 @@ value *lang_getattr(interp *in, value *obj, const char *name, td_err *err)
         }
     }
     const reg_table *t = reg_methods_of(obj);
-    const reg_func *f = t ? reg_find(t, name) : NULL;
+    const reg_func *f = t ? find_function(t, name) : NULL;
     if (f)
         return (f->flags & REG_PROPERTY) ? call_property(in, f, obj, err) : val_method(obj, f);
     const char *best = t ? reg_suggest(t, name) : NULL;

@@ -357,17 +357,59 @@ static const struct {
     {"nanmax", ND_RMAX, true},     {"nanmin", ND_RMIN, true},     {"nansum", ND_RSUM, true},
 };
 
+/* Where a reduction function's table entry keeps what np_reduce_call reads:
+ * the operation and the positions of its named parameters (-1: none). */
+typedef struct red_entry {
+    const reg_func *fn;
+    int which;
+    int axis, keep, ddof, dtype;
+} red_entry;
+
+static int param_index(const reg_func *fn, const char *name)
+{
+    for (int i = 0; i < REG_MAXPARAMS && fn->params[i].name; i++)
+        if (!strcmp(fn->params[i].name, name))
+            return i;
+    return -1;
+}
+
+/* The entry of fn, from a per-thread cache: x.mean() in a lambda called per
+ * record would otherwise compare names for every call. */
+static const red_entry *red_entry_of(const reg_func *fn)
+{
+    static _Thread_local red_entry cache[16];
+    red_entry *e = &cache[((uintptr_t)fn / sizeof *fn) % 16];
+    if (e->fn == fn)
+        return e;
+    size_t i = 0;
+    while (i < sizeof reductions / sizeof reductions[0] && strcmp(reductions[i].name, fn->name))
+        i++;
+    if (i == sizeof reductions / sizeof reductions[0])
+        return NULL;
+    *e = (red_entry){fn,
+                     (int)i,
+                     param_index(fn, "axis"),
+                     param_index(fn, "keepdims"),
+                     param_index(fn, "ddof"),
+                     param_index(fn, "dtype")};
+    return e;
+}
+
+static const value *bound_arg(const call_args *a, int i)
+{
+    return i >= 0 && i < a->n ? a->v[i] : NULL;
+}
+
 value *np_reduce_call(const call_args *a, const nd_array *x, td_err *err)
 {
-    size_t i = 0;
-    while (i < sizeof reductions / sizeof reductions[0] && strcmp(reductions[i].name, a->fn->name))
-        i++;
-    if (i == sizeof reductions / sizeof reductions[0]) {
+    const red_entry *re = red_entry_of(a->fn);
+    if (!re) {
         td_err_set(err, TD_ERUNTIME, "%s is not a reduction", a->fn->name);
         return NULL;
     }
-    const value *axis = np_named(a, "axis"), *keep = np_named(a, "keepdims");
-    const value *ddof = np_named(a, "ddof"), *dtype = np_named(a, "dtype");
+    size_t i = (size_t)re->which;
+    const value *axis = bound_arg(a, re->axis), *keep = bound_arg(a, re->keep);
+    const value *ddof = bound_arg(a, re->ddof), *dtype = bound_arg(a, re->dtype);
     if (!axis) {
         td_err_set(err, TD_ERUNTIME, "%s() has no axis parameter", a->fn->name);
         return NULL;
@@ -430,7 +472,10 @@ nd_array *np_binary_arrays(nd_binop op, const nd_array *x, const nd_array *y, td
     td_scalar_kind k;
     if (!value_based(x, y, &s, &t, &k))
         return nd_binary(op, x, y, err);
-    return nd_binary_scalar(op, t, k, nd_get_i64(s, 0), nd_get_f64(s, 0), s == x, err);
+    /* as for a Python scalar: a float's value, or an integer's (and its double) */
+    int64_t iv = k == TD_SCALAR_FLOAT ? 0 : nd_get_i64(s, 0);
+    double fv = k == TD_SCALAR_FLOAT ? nd_get_f64(s, 0) : (double)iv;
+    return nd_binary_scalar(op, t, k, iv, fv, s == x, err);
 }
 
 td_dtype np_result_dtype(const nd_array *x, const nd_array *y)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lang.h"
+#include "np_ops.h"
 
 static const char *binop_symbol(ast_binop op)
 {
@@ -417,11 +418,6 @@ static value *wrap_result(nd_array *r)
     return r->ndim == 0 ? val_npscalar(r) : val_array(r);
 }
 
-static int category(td_dtype t)
-{
-    return t == TD_BOOL ? 0 : td_dtype_is_float(t) ? 2 : 1;
-}
-
 static td_scalar_kind scalar_kind_of(const value *v)
 {
     return v->kind == V_BOOL ? TD_SCALAR_BOOL : v->kind == V_INT ? TD_SCALAR_INT : TD_SCALAR_FLOAT;
@@ -442,27 +438,19 @@ static value *array_binary(nd_binop op, value *a, value *b, const char *opname, 
     bool a_arr = a->kind == V_ARRAY;
     value *arr = a_arr ? a : b, *other = a_arr ? b : a;
     const nd_array *x = arr->u.arr.a;
+    nd_array *y;
     if (is_pynum(other)) {
         if (x->ndim > 0) {
             /* numpy 1.x value-based casting: int16 array + 3 stays int16 */
             return wrap_result(nd_binary_scalar(
                 op, x, scalar_kind_of(other), is_intlike(other) ? ival(other) : 0, fval(other), !a_arr, err));
         }
-        /* scalar with scalar: numpy 1.x promotes by type, np.int16(1) + 1 is int64 */
-        nd_array *y = number_array(other, err);
-        if (!y)
-            return NULL;
-        nd_array *r = a_arr ? nd_binary(op, x, y, err) : nd_binary(op, y, x, err);
-        nd_release(y);
-        return wrap_result(r);
-    }
-    nd_array *y;
-    if (other->kind == V_ARRAY) {
+        /* with a numpy scalar, by type: np.int16(1) + 1 is int64 */
+        y = number_array(other, err);
+    } else if (other->kind == V_ARRAY) {
         y = nd_retain(other->u.arr.a);
     } else if (other->kind == V_LIST || other->kind == V_TUPLE) {
         y = val_to_array(other, err);
-        if (!y)
-            return NULL;
     } else {
         /* numpy compares None element by element, other objects as a whole */
         if ((op == ND_EQ || op == ND_NE) && other->kind == V_NONE)
@@ -472,27 +460,10 @@ static value *array_binary(nd_binop op, value *a, value *b, const char *opname, 
         lang_type_error_operands(err, opname, a, b);
         return NULL;
     }
-    const nd_array *l = a_arr ? x : y, *r = a_arr ? y : x;
-    nd_array *res;
-    /* a 0-d operand against an n-d array casts by value when its kind is no
-     * higher than the array's (numpy 1.x): int16 array + np.int64(5) is int16 */
-    const nd_array *zero_d = NULL, *full = NULL;
-    if (l->ndim == 0 && r->ndim > 0) {
-        zero_d = l;
-        full = r;
-    } else if (r->ndim == 0 && l->ndim > 0) {
-        zero_d = r;
-        full = l;
-    }
-    if (zero_d && category(zero_d->dtype) <= category(full->dtype) && zero_d->dtype != TD_UINT64) {
-        int c = category(zero_d->dtype);
-        td_scalar_kind k = c == 0 ? TD_SCALAR_BOOL : c == 1 ? TD_SCALAR_INT : TD_SCALAR_FLOAT;
-        int64_t iv = c == 2 ? 0 : nd_get_i64(zero_d, 0);
-        double fv = nd_get_f64(zero_d, 0);
-        res = nd_binary_scalar(op, full, k, iv, fv, zero_d == l, err);
-    } else {
-        res = nd_binary(op, l, r, err);
-    }
+    if (!y)
+        return NULL;
+    /* numpy's rules for arrays, numpy scalars and 0-d arrays (np_ops.c) */
+    nd_array *res = a_arr ? np_binary_arrays(op, x, y, err) : np_binary_arrays(op, y, x, err);
     nd_release(y);
     return wrap_result(res);
 }

@@ -36,10 +36,16 @@ static void *xmalloc(size_t n)
     return p;
 }
 
+/* Value structs come from core's per-thread cache of small blocks: a
+ * lambda mapped over a million records makes and drops a few values per
+ * record, and malloc's bookkeeping would cost more than the reuse. */
 static value *new_value(vkind kind)
 {
-    value *v = xmalloc(sizeof *v);
-    memset(v, 0, sizeof *v);
+    value *v = td_obj_alloc(sizeof *v);
+    if (!v) {
+        fprintf(stderr, "thunder: out of memory (%zu bytes)\n", sizeof *v);
+        abort();
+    }
     atomic_init((atomic_int *)&v->refcount, 1);
     v->kind = kind;
     return v;
@@ -240,7 +246,7 @@ void val_release(value *v)
     case V_METHOD: val_release(v->u.method.self); break;
     default: break;
     }
-    free(v);
+    td_obj_free(v, sizeof *v);
 }
 
 const char *val_type_name(const value *v)

@@ -16,7 +16,8 @@
 #define TD_BIG_BUFFER (2u << 20)
 #define TD_ALIGN      64
 
-/* BUF_INLINE: header and data in one block, so a small array costs one allocation. */
+/* BUF_INLINE: header and data in one block (and the array's own header
+ * between them, td_buf_new_obj), so a small array costs one allocation. */
 enum { BUF_MMAP, BUF_INLINE, BUF_MALLOC };
 
 struct td_buf {
@@ -26,6 +27,7 @@ struct td_buf {
     size_t nbytes;
     size_t mapped;  /* bytes mapped, for munmap */
     size_t counted; /* bytes charged to the budget */
+    size_t obj;     /* bytes of an object kept in the block before the data */
     void *data;
 };
 
@@ -113,18 +115,25 @@ static void pool_flush(void)
  * cache of power-of-two size classes: a lambda mapped over a million records
  * allocates a few small arrays per record, and the general allocator's
  * bookkeeping would otherwise cost more than the arithmetic. */
-#define SMALL_MIN     128
-#define SMALL_CLASSES 10 /* 128 B .. 64 KiB */
-#define SMALL_KEEP    16
+#define SMALL_MIN      128
+#define SMALL_MIN_LOG2 7
+#define SMALL_CLASSES  10 /* 128 B .. 64 KiB */
+#define SMALL_KEEP     16
 
 typedef struct small_cache {
     void *blk[SMALL_CLASSES][SMALL_KEEP];
     int n[SMALL_CLASSES];
+    size_t credit; /* budget this thread has charged and not yet used (see charge_n) */
 } small_cache;
 
-static _Thread_local small_cache *tcache;
+/* initial-exec: libthunder is loaded with the program, so its thread-local
+ * cache pointer can be a fixed offset from the thread pointer instead of a
+ * __tls_get_addr call on every small allocation. */
+static _Thread_local small_cache *tcache __attribute__((tls_model("initial-exec")));
 static pthread_key_t tcache_key;
 static pthread_once_t tcache_once = PTHREAD_ONCE_INIT;
+
+static void uncharge(size_t n);
 
 static void tcache_destroy(void *p)
 {
@@ -132,6 +141,7 @@ static void tcache_destroy(void *p)
     for (int k = 0; k < SMALL_CLASSES; k++)
         for (int i = 0; i < c->n[k]; i++)
             free(c->blk[k][i]);
+    uncharge(c->credit);
     free(c);
 }
 
@@ -151,11 +161,23 @@ static small_cache *get_tcache(void)
     return tcache;
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define MEM_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MEM_ASAN 1
+#endif
+#endif
+
 /* THUNDER_SMALL_CACHE=0 turns the cache off, so that every small block is
  * a fresh allocation: tests/unit/test_allocfail sets it to fail them one
- * at a time. Read once. */
+ * at a time. Read once. Off under AddressSanitizer, which can then see
+ * every use of a freed array header or interpreter value. */
 static bool small_cache_on(void)
 {
+#ifdef MEM_ASAN
+    return false;
+#endif
     static atomic_int on = -1;
     int v = atomic_load_explicit(&on, memory_order_relaxed);
     if (v < 0) {
@@ -166,15 +188,23 @@ static bool small_cache_on(void)
     return v;
 }
 
-/* The size class holding total bytes, or -1 when it is too big for one. */
+/* This thread's cache, made on first use; NULL when the cache is off. */
+static inline small_cache *cache(void)
+{
+    small_cache *c = tcache;
+    if (__builtin_expect(c != NULL, 1))
+        return c;
+    return small_cache_on() ? get_tcache() : NULL;
+}
+
+/* The size class holding total bytes, or -1 when it is too big for one:
+ * class k holds SMALL_MIN << k bytes. */
 static int small_class(size_t total)
 {
-    size_t s = SMALL_MIN;
-    int k = 0;
-    while (s < total && k < SMALL_CLASSES) {
-        s <<= 1;
-        k++;
-    }
+    _Static_assert(SMALL_MIN == 1 << SMALL_MIN_LOG2, "SMALL_MIN is 2^SMALL_MIN_LOG2");
+    if (total <= SMALL_MIN)
+        return 0;
+    int k = 64 - __builtin_clzll((unsigned long long)total - 1) - SMALL_MIN_LOG2;
     return k < SMALL_CLASSES ? k : -1;
 }
 
@@ -184,7 +214,7 @@ static void *small_alloc(size_t total, int *klass)
     int k = small_class(total);
     *klass = k;
     if (k >= 0) {
-        small_cache *c = small_cache_on() ? get_tcache() : NULL;
+        small_cache *c = cache();
         if (c && c->n[k] > 0)
             return c->blk[k][--c->n[k]];
         total = (size_t)SMALL_MIN << k;
@@ -196,7 +226,7 @@ static void *small_alloc(size_t total, int *klass)
 static void small_free(void *p, int klass)
 {
     if (klass >= 0) {
-        small_cache *c = small_cache_on() ? get_tcache() : NULL;
+        small_cache *c = cache();
         if (c && c->n[klass] < SMALL_KEEP) {
             c->blk[klass][c->n[klass]++] = p;
             return;
@@ -324,6 +354,58 @@ static void uncharge(size_t n)
     atomic_fetch_sub(&mem_in_use, n);
 }
 
+/* Charges n bytes if they fit, without flushing the pool or failing. */
+static bool try_charge(size_t n)
+{
+    size_t budget = td_mem_budget();
+    size_t cur = atomic_load(&mem_in_use);
+    while (n <= budget && cur <= budget - n)
+        if (atomic_compare_exchange_weak(&mem_in_use, &cur, cur + n))
+            return true;
+    return false;
+}
+
+/* Blocks up to CREDIT_MAX bytes are charged through a per-thread credit,
+ * taken from the budget a batch at a time and given back past two
+ * batches: a lambda mapped over records makes a few small arrays per
+ * record, and the shared counter would otherwise be written several
+ * times per record by every thread. td_mem_in_use counts the credits as
+ * in use, at most two batches (of 256 KiB, or 1/64 of a small budget) per
+ * thread. */
+#define CREDIT_MAX   ((size_t)64 << 10)
+#define CREDIT_BATCH ((size_t)256 << 10)
+
+static int charge_n(size_t n, td_err *err)
+{
+    small_cache *c = n <= CREDIT_MAX ? cache() : NULL;
+    if (!c)
+        return charge(n, err);
+    if (c->credit >= n) {
+        c->credit -= n;
+        return 0;
+    }
+    size_t batch = td_mem_budget() / 64 < CREDIT_BATCH ? td_mem_budget() / 64 : CREDIT_BATCH;
+    if (try_charge(n + batch)) {
+        c->credit += batch;
+        return 0;
+    }
+    return charge(n, err);
+}
+
+static void uncharge_n(size_t n)
+{
+    small_cache *c = n <= CREDIT_MAX ? cache() : NULL;
+    if (!c) {
+        uncharge(n);
+        return;
+    }
+    c->credit += n;
+    if (c->credit > 2 * CREDIT_BATCH) {
+        uncharge(c->credit - CREDIT_BATCH);
+        c->credit = CREDIT_BATCH;
+    }
+}
+
 int td_mem_parse_size(const char *text, size_t *out, td_err *err)
 {
     char *end;
@@ -361,10 +443,12 @@ int td_mem_parse_size(const char *text, size_t *out, td_err *err)
     return 0;
 }
 
-static td_buf *buf_alloc(size_t nbytes, bool zeroed, td_err *err)
+/* objsize > 0: room for an object of that many bytes after the header of
+ * a small buffer's block, zeroed, at *obj (NULL for a large buffer). */
+static td_buf *buf_alloc(size_t nbytes, bool zeroed, size_t objsize, void **obj, td_err *err)
 {
     size_t n = nbytes ? nbytes : 1;
-    if (charge(n, err) < 0)
+    if (charge_n(n, err) < 0)
         return NULL;
     td_buf *b;
     if (n >= TD_BIG_BUFFER) {
@@ -382,7 +466,7 @@ static td_buf *buf_alloc(size_t nbytes, bool zeroed, td_err *err)
             p = MAP_FAILED;
         if (p == MAP_FAILED) {
             int e = errno;
-            uncharge(n);
+            uncharge_n(n);
             free(b);
             double v;
             char u = human(n, &v);
@@ -396,13 +480,15 @@ static td_buf *buf_alloc(size_t nbytes, bool zeroed, td_err *err)
         if (reused && zeroed)
             memset(p, 0, n);
         b->how = BUF_MMAP;
+        b->obj = 0;
         b->mapped = len;
         b->data = p; /* fresh anonymous mappings are already zero */
     } else {
         int klass;
-        void *p = small_alloc(TD_ALIGN + n, &klass);
+        size_t pad = (objsize + TD_ALIGN - 1) / TD_ALIGN * TD_ALIGN;
+        void *p = small_alloc(TD_ALIGN + pad + n, &klass);
         if (!p) {
-            uncharge(n);
+            uncharge_n(n);
             td_err_set(err, TD_EMEMORY, "cannot allocate %zu bytes", n);
             return NULL;
         }
@@ -411,7 +497,12 @@ static td_buf *buf_alloc(size_t nbytes, bool zeroed, td_err *err)
         b->how = BUF_INLINE;
         b->klass = klass;
         b->mapped = 0;
-        b->data = (char *)p + TD_ALIGN;
+        b->obj = objsize;
+        b->data = (char *)p + TD_ALIGN + pad;
+        if (objsize) {
+            *obj = (char *)p + TD_ALIGN;
+            memset(*obj, 0, objsize);
+        }
         if (zeroed)
             memset(b->data, 0, n);
     }
@@ -423,12 +514,27 @@ static td_buf *buf_alloc(size_t nbytes, bool zeroed, td_err *err)
 
 td_buf *td_buf_new(size_t nbytes, td_err *err)
 {
-    return buf_alloc(nbytes, false, err);
+    return buf_alloc(nbytes, false, 0, NULL, err);
 }
 
 td_buf *td_buf_new_zeroed(size_t nbytes, td_err *err)
 {
-    return buf_alloc(nbytes, true, err);
+    return buf_alloc(nbytes, true, 0, NULL, err);
+}
+
+td_buf *td_buf_new_obj(size_t nbytes, bool zeroed, size_t objsize, void **obj, td_err *err)
+{
+    *obj = NULL;
+    if (objsize > SIZE_MAX / 2) {
+        td_err_set(err, TD_EMEMORY, "object too large");
+        return NULL;
+    }
+    return buf_alloc(nbytes, zeroed, objsize, obj, err);
+}
+
+bool td_buf_holds(const td_buf *b, const void *obj)
+{
+    return b && b->obj && (const char *)obj == (const char *)b + TD_ALIGN;
 }
 
 td_buf *td_buf_wrap_malloc(void *ptr, size_t nbytes, td_err *err)
@@ -442,6 +548,7 @@ td_buf *td_buf_wrap_malloc(void *ptr, size_t nbytes, td_err *err)
     b->how = BUF_MALLOC;
     b->nbytes = nbytes;
     b->mapped = 0;
+    b->obj = 0;
     b->counted = 0;
     b->data = ptr;
     return b;
@@ -468,7 +575,7 @@ void td_buf_release(td_buf *b)
 {
     if (!b || atomic_fetch_sub_explicit(&b->refcount, 1, memory_order_acq_rel) != 1)
         return;
-    uncharge(b->counted);
+    uncharge_n(b->counted);
     switch (b->how) {
     case BUF_MMAP:
         pool_put(b->data, b->mapped);
@@ -490,12 +597,12 @@ void *td_scratch_alloc(size_t nbytes, td_err *err)
         td_err_set(err, TD_EMEMORY, "scratch request too large");
         return NULL;
     }
-    if (charge(total, err) < 0)
+    if (charge_n(total, err) < 0)
         return NULL;
     int klass;
     void *p = small_alloc(total, &klass);
     if (!p) {
-        uncharge(total);
+        uncharge_n(total);
         td_err_set(err, TD_EMEMORY, "cannot allocate %zu bytes of scratch", nbytes);
         return NULL;
     }
@@ -511,6 +618,6 @@ void td_scratch_free(void *p)
     if (!p)
         return;
     size_t *h = (size_t *)((char *)p - TD_ALIGN);
-    uncharge(h[0]);
+    uncharge_n(h[0]);
     small_free(h, (int)h[1] - 1);
 }

@@ -1,8 +1,6 @@
 /* nd_array construction, reference counting, views and element access. */
 #include "thunder/nd.h"
 
-#include "mem_internal.h"
-
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,14 +13,9 @@ static int check_ndim(int ndim, td_err *err)
     return 0;
 }
 
-/* A header without data; the caller has checked ndim and the shape's size. */
-static nd_array *header(td_dtype dtype, int ndim, const int64_t *shape, td_err *err)
+/* Fills a zeroed header; the caller has checked ndim and the shape's size. */
+static nd_array *init_header(nd_array *a, td_dtype dtype, int ndim, const int64_t *shape)
 {
-    nd_array *a = td_obj_alloc(sizeof *a);
-    if (!a) {
-        td_err_set(err, TD_EMEMORY, "out of memory");
-        return NULL;
-    }
     atomic_init((atomic_int *)&a->refcount, 1);
     a->dtype = dtype;
     a->ndim = ndim;
@@ -34,20 +27,36 @@ static nd_array *header(td_dtype dtype, int ndim, const int64_t *shape, td_err *
     return a;
 }
 
+/* A header of its own (for views and large arrays). */
+static nd_array *header(td_dtype dtype, int ndim, const int64_t *shape, td_err *err)
+{
+    nd_array *a = td_obj_alloc(sizeof *a);
+    if (!a) {
+        td_err_set(err, TD_EMEMORY, "out of memory");
+        return NULL;
+    }
+    return init_header(a, dtype, ndim, shape);
+}
+
+/* A small array's header lives in its buffer's block: one allocation (and
+ * one release) per array, which counts when a lambda makes a few small
+ * arrays per record. It goes when the buffer goes, after the last view. */
 static nd_array *alloc_array(td_dtype dtype, int ndim, const int64_t *shape, bool zeroed, td_err *err)
 {
     size_t nbytes;
     if (check_ndim(ndim, err) < 0 || td_nbytes(ndim, shape, td_dtype_size(dtype), &nbytes, err) < 0)
         return NULL;
-    nd_array *a = header(dtype, ndim, shape, err);
-    if (!a)
+    void *obj;
+    td_buf *buf = td_buf_new_obj(nbytes, zeroed, sizeof(nd_array), &obj, err);
+    if (!buf)
         return NULL;
-    a->buf = zeroed ? td_buf_new_zeroed(nbytes, err) : td_buf_new(nbytes, err);
-    if (!a->buf) {
-        td_obj_free(a, sizeof *a);
+    nd_array *a = obj ? init_header(obj, dtype, ndim, shape) : header(dtype, ndim, shape, err);
+    if (!a) {
+        td_buf_release(buf);
         return NULL;
     }
-    a->data = td_buf_data(a->buf);
+    a->buf = buf;
+    a->data = td_buf_data(buf);
     return a;
 }
 
@@ -118,6 +127,10 @@ void nd_release(nd_array *a)
 {
     if (!a || atomic_fetch_sub_explicit((atomic_int *)&a->refcount, 1, memory_order_acq_rel) != 1)
         return;
+    if (td_buf_holds(a->buf, a)) {
+        td_buf_release(a->buf); /* the header goes with the block */
+        return;
+    }
     td_buf_release(a->buf);
     td_obj_free(a, sizeof *a);
 }
@@ -249,6 +262,10 @@ const char *nd_shape_str(int ndim, const int64_t *shape, char *buf, size_t len)
 double nd_get_f64(const nd_array *a, int64_t i)
 {
     double v;
+    if (a->dtype == TD_FLOAT64) {
+        memcpy(&v, (const char *)a->data + i * (int64_t)sizeof v, sizeof v);
+        return v;
+    }
     nd_convert(&v, TD_FLOAT64, (const char *)a->data + i * (int64_t)nd_itemsize(a), a->dtype, 1);
     return v;
 }
@@ -256,6 +273,10 @@ double nd_get_f64(const nd_array *a, int64_t i)
 int64_t nd_get_i64(const nd_array *a, int64_t i)
 {
     int64_t v;
+    if (a->dtype == TD_INT64) {
+        memcpy(&v, (const char *)a->data + i * (int64_t)sizeof v, sizeof v);
+        return v;
+    }
     nd_convert(&v, TD_INT64, (const char *)a->data + i * (int64_t)nd_itemsize(a), a->dtype, 1);
     return v;
 }

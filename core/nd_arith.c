@@ -243,8 +243,8 @@ static void b_unary(int op, void *restrict out, const void *restrict pa, int64_t
     {                                                                                                        \
         return x > 0 ? (T)1 : x < 0 ? (T)-1 : x == 0 ? (T)0 : x;                                             \
     }                                                                                                        \
-    static void NAME##_binary(int op, int mode, void *restrict out, const void *restrict pa,                 \
-                              const void *restrict pb, int64_t n)                                            \
+    ND_HOT static void NAME##_binary(int op, int mode, void *restrict out, const void *restrict pa,          \
+                                     const void *restrict pb, int64_t n)                                     \
     {                                                                                                        \
         switch ((nd_binop)op) {                                                                              \
         case ND_ADD: LOOP3(T, T, x + y); break;                                                              \
@@ -730,6 +730,18 @@ static int fast_power(const nd_array *a, double e, bool kind_float, nd_array **o
     return *out ? 1 : -1;
 }
 
+/* The element stride of an operand of r that is one flat run: 0 for a
+ * single element (or the scalar), 1 for r's own shape; false otherwise. */
+static bool flat_stride(const nd_array *x, bool scalar, const nd_array *r, int64_t *stride)
+{
+    if (scalar || x->size == 1) {
+        *stride = 0;
+        return true;
+    }
+    *stride = 1;
+    return nd_same_shape(x, r);
+}
+
 /* Shared tail of nd_binary and nd_binary_scalar once dtypes are known. */
 static nd_array *binary_run(nd_binop op, td_dtype ct, td_dtype ot, const nd_array *a, const void *adata,
                             td_dtype adt, bool a_scalar, const nd_array *b, const void *bdata, td_dtype bdt,
@@ -738,6 +750,22 @@ static nd_array *binary_run(nd_binop op, td_dtype ct, td_dtype ot, const nd_arra
     nd_array *r = nd_new(ot, ndim, shape, err);
     if (!r)
         return NULL;
+    int64_t sa, sb;
+    if (r->size <= EW_PAR_MIN && flat_stride(a, a_scalar, r, &sa) && flat_stride(b, b_scalar, r, &sb)) {
+        /* One flat run (a record and a scalar, two records): straight to
+         * the kernel, without planning strides. ew_segment reads only
+         * these fields. */
+        ew_ctx f;
+        f.op = (int)op;
+        f.unary = false;
+        f.ct = ct;
+        f.ot = ot;
+        f.a.dtype = adt;
+        f.b.dtype = bdt;
+        if (r->size > 0)
+            ew_segment(&f, r->data, adata, sa, bdata, sb, r->size);
+        return r;
+    }
     ew_ctx c = {.op = (int)op, .ct = ct, .ot = ot, .out = r->data};
     c.a.data = adata;
     c.a.dtype = adt;

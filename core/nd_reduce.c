@@ -26,6 +26,8 @@
 #define RED_TILE    1024 /* inner elements per tile in tile mode */
 #define RED_BLOCK   1024 /* elements converted at once */
 #define RED_PAR_MIN 65536
+#define RED_LOCAL   1024 /* elements of a lane's conversion buffer kept on the stack */
+#define RED_PARTS   16   /* partial results kept on the stack */
 
 /* ---- per-dtype helpers --------------------------------------------------- */
 
@@ -226,10 +228,64 @@ static bool want_max(nd_redop op)
 
 /* ---- lane mode: inner == 1 ------------------------------------------------ */
 
+/* Sums of integers of 32 bits or less, without converting each element:
+ * every partial sum of a chunk (at most RED_CHUNK values) is an integer
+ * below 2^45, exact in a double, so numpy's pairwise float64 sum of the
+ * converted values is exactly the integer sum. 8- and 16-bit values add up
+ * in 32-bit lanes (below 2^31 for a chunk), which vectorise best. */
+static bool int_summable(const red_ctx *c)
+{
+    switch (c->t) {
+    case TD_BOOL:
+    case TD_UINT8:
+    case TD_INT8:
+    case TD_UINT16:
+    case TD_INT16:
+    case TD_UINT32:
+    case TD_INT32: return c->kind == K_SUM && !c->squares && c->at != TD_FLOAT32 && c->chunk <= RED_CHUNK;
+    default: return false;
+    }
+}
+
+ND_HOT static bool lane_int_sum(td_dtype t, const char *p, int64_t m, int64_t *out)
+{
+#define INT_SUM(T, ACC)                                                                                      \
+    {                                                                                                        \
+        const T *x = (const T *)(const void *)p;                                                             \
+        ACC s = 0;                                                                                           \
+        for (int64_t k = 0; k < m; k++)                                                                      \
+            s += x[k];                                                                                       \
+        *out = s;                                                                                            \
+        return true;                                                                                         \
+    }
+    switch (t) {
+    case TD_BOOL:
+    case TD_UINT8: INT_SUM(uint8_t, uint32_t)
+    case TD_INT8: INT_SUM(int8_t, int32_t)
+    case TD_UINT16: INT_SUM(uint16_t, uint32_t)
+    case TD_INT16: INT_SUM(int16_t, int32_t)
+    case TD_UINT32: INT_SUM(uint32_t, int64_t)
+    case TD_INT32: INT_SUM(int32_t, int64_t)
+    default: return false;
+    }
+#undef INT_SUM
+}
+
 /* Sum of m values of dtype at (converted from t when needed), optionally
  * of squared deviations from mu; buf holds RED_CHUNK accumulator values. */
 static void lane_sum(const red_ctx *c, const char *p, int64_t m, double mu, void *buf, unsigned char *part)
 {
+    int64_t isum;
+    if (int_summable(c) && lane_int_sum(c->t, p, m, &isum)) {
+        if (c->at == TD_FLOAT64) {
+            double d = (double)isum;
+            memcpy(part, &d, sizeof d);
+        } else {
+            uint64_t u = (uint64_t)isum; /* int64 and uint64 sums wrap alike */
+            memcpy(part, &u, sizeof u);
+        }
+        return;
+    }
     const void *v = p;
     if (c->t != c->at || c->squares) {
         nd_convert(buf, c->at, p, c->t, m);
@@ -315,10 +371,14 @@ static int lane_kernel(void *ctx, int64_t begin, int64_t end, int thread, td_err
 {
     const red_ctx *c = ctx;
     void *buf = NULL;
-    if (c->kind != K_EXT) {
-        /* Only as much as one chunk needs: a short record must not pay for 64 KiB. */
-        int64_t n = c->chunk < RED_CHUNK ? c->chunk : RED_CHUNK;
-        buf = td_scratch_alloc((size_t)(n > 0 ? n : 1) * 8, err);
+    /* Room for the longest run converted at once: a sum converts a whole
+     * chunk, products and any/all go by RED_BLOCK. Short lanes (a record's
+     * mean in a lambda mapped over a million records) use the stack. */
+    double local[RED_LOCAL];
+    if (c->kind != K_EXT && !int_summable(c)) {
+        int64_t run = c->kind == K_SUM ? c->chunk : RED_BLOCK;
+        int64_t n = c->len < run ? c->len : run;
+        buf = n <= RED_LOCAL ? local : td_scratch_alloc((size_t)n * 8, err);
         if (!buf)
             return -1;
     }
@@ -350,7 +410,8 @@ static int lane_kernel(void *ctx, int64_t begin, int64_t end, int thread, td_err
         }
         }
     }
-    td_scratch_free(buf);
+    if (buf != local)
+        td_scratch_free(buf);
     return 0;
 }
 
@@ -375,12 +436,15 @@ static int lane_reduce(red_ctx *c, void *res, td_err *err)
     c->chunk = c->kind == K_PROD ? (c->len > 0 ? c->len : 1) : RED_CHUNK;
     c->nchunks = c->len > 0 ? (c->len + c->chunk - 1) / c->chunk : 1;
     int64_t units = c->outer * c->nchunks;
-    c->part = td_scratch_alloc((size_t)units * 8, err);
+    /* A few partials (one short lane) live on the stack. */
+    int64_t part_local[RED_PARTS], idx_local[RED_PARTS];
+    bool local = units <= RED_PARTS;
+    c->part = local ? (unsigned char *)part_local : td_scratch_alloc((size_t)units * 8, err);
     if (!c->part)
         return -1;
     c->part_idx = NULL;
     if (c->kind == K_EXT) {
-        c->part_idx = td_scratch_alloc((size_t)units * sizeof(int64_t), err);
+        c->part_idx = local ? idx_local : td_scratch_alloc((size_t)units * sizeof(int64_t), err);
         if (!c->part_idx) {
             td_scratch_free(c->part);
             return -1;
@@ -466,8 +530,12 @@ static int lane_reduce(red_ctx *c, void *res, td_err *err)
             }
         }
     }
-    td_scratch_free(c->part_idx);
-    td_scratch_free(c->part);
+    if (!local) {
+        td_scratch_free(c->part_idx);
+        td_scratch_free(c->part);
+    }
+    c->part = NULL;
+    c->part_idx = NULL;
     return rc;
 }
 

@@ -45,6 +45,13 @@ td_buf *td_buf_new(size_t nbytes, td_err *err);
 td_buf *td_buf_new_zeroed(size_t nbytes, td_err *err);
 /* Takes over memory from malloc (freed with free), not counted in the budget. */
 td_buf *td_buf_wrap_malloc(void *ptr, size_t nbytes, td_err *err);
+/* A buffer and, in the same block when the buffer is small, an object of
+ * objsize bytes (an array's header): *obj points at it, zeroed, or is NULL
+ * for a large buffer. The object is part of the buffer: it is freed with
+ * the buffer's last reference, never on its own; td_buf_holds(b, p) tells
+ * whether p is b's object. */
+td_buf *td_buf_new_obj(size_t nbytes, bool zeroed, size_t objsize, void **obj, td_err *err);
+bool td_buf_holds(const td_buf *b, const void *obj);
 void *td_buf_data(const td_buf *b);
 size_t td_buf_size(const td_buf *b);
 td_buf *td_buf_retain(td_buf *b);
@@ -54,6 +61,14 @@ void td_buf_release(td_buf *b);
  * budget like buffers, freed with td_scratch_free. */
 void *td_scratch_alloc(size_t nbytes, td_err *err);
 void td_scratch_free(void *p);
+
+/* Zeroed small objects (array headers, the interpreter's values and call
+ * frames), made and dropped at a high rate when a function is mapped over
+ * records: from a per-thread cache of power-of-two blocks up to 64 KiB
+ * (larger ones from malloc), not counted in the budget. Free with the size
+ * given to td_obj_alloc. NULL when memory is exhausted. */
+void *td_obj_alloc(size_t n);
+void td_obj_free(void *p, size_t n);
 
 #ifdef __cplusplus
 }
