@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dist.h"
 #include "lang.h"
 
 /* --- depth limits ------------------------------------------------------------ */
@@ -880,7 +881,7 @@ value *lang_subscript(value *obj, value *index, td_err *err)
         }
         return array_subscript(obj, index, err);
     case V_IMAGES:
-    case V_SERIES: return data_subscript(obj, index, err);
+    case V_SERIES: return obj->part ? dist_subscript(obj, index, err) : data_subscript(obj, index, err);
     default: td_err_set(err, TD_ETYPE, "'%s' object is not subscriptable", val_type_name(obj)); return NULL;
     }
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dist.h"
 #include "lang.h"
 #include "parse.h"
 #include "print.h"
@@ -268,16 +269,25 @@ static int unpack(lang_ctx *cx, const ast *target, value *v, pending *p, td_err 
     return rc;
 }
 
+/* In distributed mode every statement ends with the ranks agreeing on its
+ * outcome (app/dist.h), before anything is bound or printed, so that all
+ * ranks keep the same workspace. */
+static int agree(lang_ctx *cx, int rc, td_err *err)
+{
+    return dist_on() ? dist_agree(rc, err, &cx->err_line, &cx->err_col) : rc;
+}
+
 static int run_assign(interp *in, lang_ctx *cx, const ast *s, td_err *err)
 {
     value *v = lang_eval(cx, s->u.assign.value, err);
     if (!v)
-        return -1;
+        return agree(cx, -1, err);
     pending p = {0};
     int rc = 0;
     for (int t = 0; rc == 0 && t < s->u.assign.ntargets; t++)
         rc = unpack(cx, s->u.assign.targets[t], v, &p, err);
     val_release(v);
+    rc = agree(cx, rc, err);
     if (rc == 0) {
         for (int i = 0; i < p.n; i++) {
             bind(in, p.names[i], p.vals[i]);
@@ -418,8 +428,11 @@ static int run_stmt(interp *in, lang_unit *unit, const ast *s, bool echo, lang_c
     switch (s->kind) {
     case AST_EXPR_STMT: {
         value *v = lang_eval(cx, s->u.expr_stmt.value, err);
-        if (!v)
+        if (agree(cx, v ? 0 : -1, err) < 0) {
+            if (v)
+                val_release(v);
             return -1;
+        }
         int rc = 0;
         if (echo && v->kind != V_NONE) {
             strbuf sb = SB_INIT;
@@ -434,11 +447,11 @@ static int run_stmt(interp *in, lang_unit *unit, const ast *s, bool echo, lang_c
         return rc;
     }
     case AST_ASSIGN: return run_assign(in, cx, s, err);
-    case AST_DEL: return run_del(in, cx, s, err);
-    case AST_IMPORT: return run_import(in, s, err);
-    case AST_FROM_IMPORT: return run_from_import(in, s, err);
-    case AST_PASS: return 0;
-    default: return td_err_set(err, TD_ESYNTAX, "not a statement");
+    case AST_DEL: return agree(cx, run_del(in, cx, s, err), err);
+    case AST_IMPORT: return agree(cx, run_import(in, s, err), err);
+    case AST_FROM_IMPORT: return agree(cx, run_from_import(in, s, err), err);
+    case AST_PASS: return agree(cx, 0, err);
+    default: return agree(cx, td_err_set(err, TD_ESYNTAX, "not a statement"), err);
     }
 }
 
@@ -522,6 +535,10 @@ int interp_run(interp *in, const char *src, size_t len, const run_opts *opts, ru
         lang_ctx cx;
         if (td_cancelled()) {
             td_err_set(&rerr->err, TD_ECANCEL, "interrupted");
+            if (dist_on()) { /* the others run this statement: end it with them */
+                int l = 0, c = 0;
+                dist_agree(-1, &rerr->err, &l, &c);
+            }
             rerr->line = s->line;
             rerr->col = s->col;
             rc = -1;
@@ -715,11 +732,13 @@ static void summary(strbuf *sb, const value *v)
         }
         return;
     case V_IMAGES:
-    case V_SERIES:
-        sb_addf(sb, "shape %s, %s",
-                nd_shape_str(data_ndim(v->u.data), data_shape(v->u.data), buf, sizeof buf),
-                td_dtype_name(data_dtype(v->u.data)));
+    case V_SERIES: {
+        int ndim;
+        const int64_t *dims;
+        dist_shape(v, &ndim, &dims);
+        sb_addf(sb, "shape %s, %s", nd_shape_str(ndim, dims, buf, sizeof buf), td_dtype_name(data_dtype(v->u.data)));
         return;
+    }
     case V_LIST:
     case V_TUPLE: sb_addf(sb, "%lld items", (long long)v->u.seq.n); return;
     case V_FUNC:

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dist.h"
 #include "interp.h"
 #include "m_serops.h"
 #include "print.h"
@@ -34,10 +35,13 @@ static value *tuple_of_shape(int ndim, const int64_t *shape)
 int data_repr(strbuf *sb, const value *v, td_err *err)
 {
     const td_data *d = v->u.data;
-    char shape[256];
-    nd_shape_str(data_ndim(d), data_shape(d), shape, sizeof shape);
-    sb_addf(sb, "%s\nmode: local\ndtype: %s\nshape: %s", d->kind == TD_IMAGES ? "Images" : "Series",
-            td_dtype_name(data_dtype(d)), shape);
+    char shape[256], mode[64];
+    int ndim;
+    const int64_t *dims;
+    dist_shape(v, &ndim, &dims);
+    nd_shape_str(ndim, dims, shape, sizeof shape);
+    sb_addf(sb, "%s\nmode: %s\ndtype: %s\nshape: %s", d->kind == TD_IMAGES ? "Images" : "Series",
+            dist_mode_name(v, mode, sizeof mode), td_dtype_name(data_dtype(d)), shape);
     return 0;
 }
 
@@ -315,8 +319,11 @@ value *m_data_tolocal(call_args *a, td_err *err)
 
 value *m_data_tospark(call_args *a, td_err *err)
 {
+    /* under mpirun app/dist.c answers; here there is one process */
     td_err_set(err, TD_EVALUE,
-               "there is no Spark here: thunder runs locally (a distributed mode over MPI is planned)");
+               "%s(): distributed mode needs thunder built with MPI (./configure --with-mpi) and started with "
+               "mpirun -np N thunder SCRIPT",
+               a->fn->name);
     return NULL;
 }
 
@@ -646,7 +653,9 @@ value *m_data_filter(call_args *a, td_err *err)
         if (keep[i])
             memcpy((char *)out->data + (size_t)j++ * bytes, data_record(d, i), bytes);
     td_data *nd;
-    if (kept == 0) {
+    /* (in distributed mode one rank's share may keep nothing; dist.c
+     * checks that some rank kept something) */
+    if (kept == 0 && !a->self->part) {
         nd_release(out);
         td_err_set(err, TD_EVALUE, "filter removed every record");
         goto done;

@@ -62,7 +62,7 @@ value *m_data_tospark(call_args *a, td_err *err);
     {"shape", m_data_shape, "Shape of the values: " SHAPE ".", REG_PROPERTY, {END}},                       \
     {"dtype", m_data_dtype, "Data type of the values.", REG_PROPERTY, {END}},                               \
     {"ndim", m_data_ndim, "Number of dimensions of the values.", REG_PROPERTY, {END}},                      \
-    {"mode", m_data_mode, "Where the data live: 'local'.", REG_PROPERTY, {END}},                            \
+    {"mode", m_data_mode, "Where the data live: 'local' or 'distributed (N ranks)'.", REG_PROPERTY, {END}}, \
     {"labels", m_data_labels, "One label per " REC ", or None.", REG_PROPERTY, {END}},                      \
     {"values", m_data_values, "The values as one array " SHAPE ".", REG_PROPERTY, {END}},                   \
     {"mean", m_data_mean, "Mean across " REC "s (keeps a leading axis of 1).", 0, {END}},                    \
@@ -84,8 +84,11 @@ value *m_data_tospark(call_args *a, td_err *err);
     {"dotdivide", m_data_dotdivide, "Element-wise true division.", 0, {P("other", PT_ANY, NULL), END}},     \
     {"clip", m_data_clip, "Clip values to [min, max].", 0,                                                  \
      {P("min", PT_ANY, "None"), P("max", PT_ANY, "None"), END}},                                            \
-    {"tolocal", m_data_tolocal, "Local representation (the data are already local).", 0, {END}},           \
-    {"tospark", m_data_tospark, "Spark representation (not available: thunder runs locally).", 0,          \
+    {"tolocal", m_data_tolocal, "Local representation: all records in this process (gathered under MPI).", 0, \
+     {END}},                                                                                                \
+    {"tospark", m_data_tospark, "Distributed representation (under mpirun: records shared across ranks).", 0, \
+     {P("engine", PT_ANY, "None"), END}},                                                                   \
+    {"todistributed", m_data_tospark, "Distributed representation (the same as tospark).", 0,              \
      {P("engine", PT_ANY, "None"), END}}
 /* clang-format on */
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dist.h"
 #include "interp.h"
 #include "thunder/examples.h"
 #include "m_data.h"
@@ -197,6 +198,8 @@ static int file_select(call_args *a, int ext, int start, int stop, int recursive
             return -1;
     }
     sel->recursive = recursive >= 0 && a->v[recursive]->u.b;
+    /* under mpirun each rank may read its own part of the files (dist.c) */
+    dist_reader_part(&sel->part_index, &sel->part_count);
     return 0;
 }
 

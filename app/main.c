@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dist.h"
 #include "interp.h"
 #include "m_ui.h"
 #include "reference.h"
@@ -60,6 +61,15 @@ static void batch_output(int stream, const char *text, size_t len, void *user)
     } else {
         fwrite(text, 1, len, stdout);
     }
+}
+
+/* Ranks other than 0 run the same statements silently: rank 0 speaks for all. */
+static void quiet_output(int stream, const char *text, size_t len, void *user)
+{
+    (void)stream;
+    (void)text;
+    (void)len;
+    (void)user;
 }
 
 static volatile sig_atomic_t interrupts;
@@ -118,7 +128,7 @@ static int run_batch(const char *src, size_t len, const char *filename, bool tim
         fprintf(stderr, "thunder: out of memory\n");
         return 1;
     }
-    interp_set_output(in, batch_output, NULL);
+    interp_set_output(in, dist_rank() == 0 ? batch_output : quiet_output, NULL);
     /* recorded, so that save_history() works in scripts too */
     run_opts opts = {
         .filename = filename, .first_line = 1, .echo = true, .timing = timing, .on_success = m_ui_record};
@@ -127,17 +137,21 @@ static int run_batch(const char *src, size_t len, const char *filename, bool tim
     int status = 0;
     if (rc < 0) {
         fflush(stdout);
-        fprintf(stderr, "%s:%d:%d: error: %s: %s\n", filename, rerr.line, rerr.col,
-                td_errkind_name(rerr.err.kind), rerr.err.msg);
+        if (dist_rank() == 0)
+            fprintf(stderr, "%s:%d:%d: error: %s: %s\n", filename, rerr.line, rerr.col,
+                    td_errkind_name(rerr.err.kind), rerr.err.msg);
         status = (rerr.err.kind == TD_ECANCEL || td_cancelled()) ? 130 : 1;
     } else if (td_cancelled()) {
         /* Ctrl-C came during the last statement, which finished anyway:
          * still an interrupted run, as Python reports it */
         fflush(stdout);
-        fprintf(stderr, "%s: error: KeyboardInterrupt: interrupted\n", filename);
+        if (dist_rank() == 0)
+            fprintf(stderr, "%s: error: KeyboardInterrupt: interrupted\n", filename);
         status = 130;
     }
     interp_free(in);
+    if (dist_rank() != 0)
+        return status;
     if (fflush(stdout) != 0 && errno != EPIPE) {
         fprintf(stderr, "thunder: error writing the output: %s\n", strerror(errno));
         if (status == 0)
@@ -146,7 +160,128 @@ static int run_batch(const char *src, size_t len, const char *filename, bool tim
     return status;
 }
 
+/* Ranks other than 0 under mpirun while rank 0 runs the workbench: run
+ * each piece of code rank 0 sends (dist_send_code) until it says stop. */
+static int follow(void)
+{
+    interp *in = interp_new();
+    if (!in)
+        return 1;
+    interp_set_output(in, quiet_output, NULL);
+    for (;;) {
+        char *src;
+        long len;
+        dist_bcast_text(&src, &len);
+        if (len < 0)
+            break;
+        run_error rerr;
+        run_opts o = {.filename = "<input>", .first_line = 1, .echo = true, .on_success = m_ui_record};
+        if (len > 0 && src[0] == 'F')
+            m_ui_run_file(in, src + 1, &rerr.err);
+        else if (len > 0)
+            interp_run(in, src + 1, (size_t)len - 1, &o, &rerr);
+        free(src);
+    }
+    interp_free(in);
+    return 0;
+}
+
+/* The script's text (a file or standard input), or NULL after saying why. */
+static char *read_script(const char *script, bool from_stdin, size_t *len)
+{
+    FILE *f = from_stdin ? stdin : fopen(script, "rb");
+    if (!f) {
+        fprintf(stderr, "thunder: can't open file '%s': %s\n", script, strerror(errno));
+        return NULL;
+    }
+    char *src = slurp(f, len);
+    int e = errno;
+    if (!from_stdin)
+        fclose(f);
+    if (!src)
+        fprintf(stderr, "thunder: can't read '%s': %s\n", from_stdin ? "<stdin>" : script, strerror(e));
+    return src;
+}
+
+static void on_sigint(int sig);
+
+/* Under mpirun: rank 0 reads the script (or runs the workbench) and every
+ * rank runs the same statements. */
+static int run_distributed(bool terminal, const char *startup, const char *script, const char *code,
+                           bool from_stdin, bool timing)
+{
+    long tui = terminal && (startup || (!script && !code && !from_stdin));
+    char *none = NULL;
+    dist_bcast_long(&tui);
+    if (tui) {
+        if (dist_rank() != 0)
+            return follow();
+        int status = ui_run(startup);
+        long stop = -1;
+        dist_bcast_text(&none, &stop);
+        return status;
+    }
+    if (startup)
+        script = startup;
+    char *src = NULL;
+    long len = -1;
+    const char *name = code ? "<string>" : from_stdin || !script ? "<stdin>" : script;
+    if (dist_rank() == 0) {
+        size_t n = 0;
+        if (code) {
+            n = strlen(code);
+            src = malloc(n + 1);
+            if (src)
+                memcpy(src, code, n + 1);
+        } else {
+            src = read_script(script, from_stdin || !script, &n);
+        }
+        len = src ? (long)n : -1;
+    }
+    dist_bcast_text(&src, &len);
+    if (len < 0)
+        return 2;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    int status = run_batch(src, (size_t)len, name, timing);
+    free(src);
+    return status;
+}
+
+static int run(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+    td_err err;
+    if (dist_init(&argc, &argv, &err) < 0) {
+        fprintf(stderr, "thunder: %s\n", err.msg);
+        return 1;
+    }
+    if (dist_rank() != 0) {
+        /* rank 0 speaks for all: usage, errors and output come once */
+        if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
+            return 1;
+    }
+#ifndef HAVE_MPI
+    /* started by mpirun without MPI support: one rank does the work */
+    const char *size = getenv("OMPI_COMM_WORLD_SIZE"), *rank = getenv("OMPI_COMM_WORLD_RANK");
+    if (size && atoi(size) > 1) {
+        if (rank && atoi(rank) != 0)
+            return 0;
+        fprintf(stderr, "thunder: this thunder was built without MPI (configure --with-mpi): "
+                        "running on one process\n");
+    }
+#endif
+    int status = run(argc, argv);
+    status = dist_exit_status(status);
+    dist_finalize();
+    return status;
+}
+
+static int run(int argc, char **argv)
 {
     bool timing = false;
     const char *script = NULL, *code = NULL, *startup = NULL;
@@ -223,6 +358,8 @@ int main(int argc, char **argv)
     signal(SIGXFSZ, SIG_IGN);
 
     bool terminal = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+    if (dist_on())
+        return run_distributed(terminal, startup, script, code, from_stdin, timing);
     if (startup) {
         if (terminal)
             return ui_run(startup);
@@ -242,20 +379,10 @@ int main(int argc, char **argv)
     if (code)
         return run_batch(code, strlen(code), "<string>", timing);
 
-    FILE *f = from_stdin ? stdin : fopen(script, "rb");
-    if (!f) {
-        fprintf(stderr, "thunder: can't open file '%s': %s\n", script, strerror(errno));
-        return 2;
-    }
     size_t len;
-    char *src = slurp(f, &len);
-    int e = errno;
-    if (!from_stdin)
-        fclose(f);
-    if (!src) {
-        fprintf(stderr, "thunder: can't read '%s': %s\n", from_stdin ? "<stdin>" : script, strerror(e));
+    char *src = read_script(script, from_stdin, &len);
+    if (!src)
         return 2;
-    }
     int status = run_batch(src, len, from_stdin ? "<stdin>" : script, timing);
     free(src);
     return status;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dist.h"
 #include "lang.h"
 #include "parse.h"
 
@@ -620,7 +621,7 @@ value *reg_call(call_args *a, td_err *err)
                    a->fn->name, a->v[0]->u.str.s);
         return NULL;
     }
-    value *r = a->fn->fn(a, err);
+    value *r = dist_on() ? dist_call(a, err) : a->fn->fn(a, err);
     if (!r && err->kind == TD_OK)
         td_err_set(err, TD_ERUNTIME, "%s() failed without saying why", a->fn->name);
     return r;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dist.h"
 #include "lang.h"
 #include "m_data.h"
 #include "print.h"
@@ -158,6 +159,13 @@ value *val_data(td_data *d)
     return v;
 }
 
+value *val_data_part(td_data *d, struct dpart *part)
+{
+    value *v = val_data(d);
+    v->part = part;
+    return v;
+}
+
 value *val_blocks(struct blocks *b)
 {
     value *v = new_value(V_BLOCKS);
@@ -229,7 +237,10 @@ void val_release(value *v)
         break;
     case V_ARRAY: nd_release(v->u.arr.a); break;
     case V_IMAGES:
-    case V_SERIES: data_release(v->u.data); break;
+    case V_SERIES:
+        data_release(v->u.data);
+        dist_part_free(v->part);
+        break;
     case V_BLOCKS: blocks_release(v->u.blocks); break;
     case V_FUNC: lang_lambda_free(v->u.fn); break;
     case V_METHOD: val_release(v->u.method.self); break;
@@ -467,8 +478,14 @@ nd_array *val_to_array(const value *v, td_err *err)
 {
     if (v->kind == V_ARRAY)
         return nd_retain(v->u.arr.a);
-    if (v->kind == V_IMAGES || v->kind == V_SERIES) /* Thunder's __array__ is toarray() */
-        return data_toarray(v->u.data, err);
+    if (v->kind == V_IMAGES || v->kind == V_SERIES) { /* Thunder's __array__ is toarray() */
+        if (!v->part)
+            return data_toarray(v->u.data, err);
+        td_data *all = dist_gather_data(v, err);
+        nd_array *a = all ? data_toarray(all, err) : NULL;
+        data_release(all);
+        return a;
+    }
     shape_scan s = {.ndim = 0};
     if (scan(v, 0, &s, err) < 0)
         return NULL;

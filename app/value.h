@@ -42,6 +42,9 @@ typedef struct value value;
 struct value {
     int refcount; /* atomic */
     vkind kind;
+    /* Images/Series in distributed mode: which records u.data holds
+     * (app/dist.h); NULL for local data and every other kind. */
+    struct dpart *part;
     union {
         bool b;
         int64_t i;
@@ -90,6 +93,8 @@ value *val_slice(value *start, value *stop, value *step);
 value *val_array(nd_array *a);
 value *val_npscalar(nd_array *a); /* a 0-d array shown as a numpy scalar */
 value *val_data(td_data *d);      /* V_IMAGES or V_SERIES from d->kind */
+/* Takes over d and part (distributed mode, app/dist.h). */
+value *val_data_part(td_data *d, struct dpart *part);
 value *val_builtin(const struct reg_func *f);
 value *val_method(value *self, const struct reg_func *f); /* retains self */
 value *val_module(const struct module *m);

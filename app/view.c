@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dist.h"
+
 static view *view_alloc(view_kind kind, td_err *err)
 {
     view *v = calloc(1, sizeof *v);
@@ -251,18 +253,33 @@ static view *show_series(const td_data *d, const char *name, const view_opts *o,
     return v;
 }
 
+/* The records to draw: all of them in a statement; in distributed mode the
+ * workbench's own previews (outside statements) draw rank 0's share. */
+static td_data *whole_data(const value *v, td_err *err)
+{
+    if (v->part && dist_can_gather())
+        return dist_gather_data(v, err);
+    return data_retain(v->u.data);
+}
+
 view *view_show(const value *val, const char *name, const view_opts *o, td_err *err)
 {
     if (!name)
         name = val_type_name(val);
-    if (val->kind == V_SERIES)
-        return show_series(val->u.data, name, o, err);
+    if (val->kind == V_SERIES) {
+        td_data *d = whole_data(val, err);
+        view *vw = d ? show_series(d, name, o, err) : NULL;
+        data_release(d);
+        return vw;
+    }
     nd_array *a;
     bool images = val->kind == V_IMAGES;
     if (val->kind == V_ARRAY) {
         a = nd_retain(val->u.arr.a);
     } else if (images) {
-        a = data_values(val->u.data, err);
+        td_data *d = whole_data(val, err);
+        a = d ? data_values(d, err) : NULL;
+        data_release(d);
         if (!a)
             return NULL;
     } else {
@@ -411,7 +428,9 @@ view *view_stats_of(const value *val, const char *name, td_err *err)
     if (val->kind == V_ARRAY) {
         a = nd_retain(val->u.arr.a);
     } else if (val->kind == V_IMAGES || val->kind == V_SERIES) {
-        a = data_values(val->u.data, err);
+        td_data *d = whole_data(val, err);
+        a = d ? data_values(d, err) : NULL;
+        data_release(d);
         if (!a)
             return NULL;
     } else if (val_is_number(val)) {

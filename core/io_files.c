@@ -319,6 +319,17 @@ static io_files *finish_list(strvec *s, const char *path, const char *ext, const
                    (long long)n, path);
         return NULL;
     }
+    if (sel && sel->part_count > 0) {
+        int64_t q = count / sel->part_count, r = count % sel->part_count, i = sel->part_index;
+        first += i * q + (i < r ? i : r);
+        count = q + (i < r);
+        if (count == 0) {
+            io_free_strings(s->v, s->n);
+            td_err_set(err, TD_ENOTFOUND, "no files for part %d of %d in %s", sel->part_index + 1, sel->part_count,
+                       path);
+            return NULL;
+        }
+    }
     io_files *f = malloc(sizeof *f);
     if (!f) {
         io_free_strings(s->v, s->n);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dist.h"
 #include "m_ui.h"
 #include "tty.h"
 
@@ -277,6 +278,7 @@ static void run_job(worker_job kind, const char *text, size_t len, value *v)
     case JOB_SOURCE: {
         run_opts o = {.filename = "<input>", .first_line = 1, .echo = true, .on_success = m_ui_record};
         run_error rerr;
+        dist_send_code('S', text, len);
         done->rc = interp_run(the_in, text, len, &o, &rerr);
         if (done->rc < 0) {
             done->err = rerr.err;
@@ -287,6 +289,7 @@ static void run_job(worker_job kind, const char *text, size_t len, value *v)
         break;
     }
     case JOB_FILE:
+        dist_send_code('F', text, strlen(text));
         done->rc = m_ui_run_file(the_in, text, &done->err);
         post_workspace();
         break;

@@ -41,6 +41,11 @@ typedef struct io_select {
     bool has_start, has_stop;
     /* Walk subdirectories (path must then be a directory). */
     bool recursive;
+    /* For readers that share files among processes: of the selected files,
+     * only part part_index of part_count contiguous, near-equal parts (the
+     * first count % part_count parts one file longer). part_count 0 takes
+     * every file. */
+    int part_index, part_count;
     io_warn_fn warn; /* may be NULL */
     void *warn_user;
 } io_select;

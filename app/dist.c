@@ -1,0 +1,1252 @@
+/* Distributed mode over MPI (see dist.h for the model). */
+#include "config.h"
+
+#include "dist.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "m_data.h"
+
+bool dist_active;
+
+bool dist_launched(void)
+{
+    /* Open MPI's mpirun, and PMI/PMIx launchers (srun, hydra) */
+    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_SIZE"};
+    for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
+        if (getenv(vars[i]))
+            return true;
+    return false;
+}
+
+const char *dist_mode_name(const value *v, char *buf, size_t n)
+{
+    if (!v->part)
+        return "local";
+    snprintf(buf, n, "distributed (%d ranks)", dist_size());
+    return buf;
+}
+
+void dist_shape(const value *v, int *ndim, const int64_t **shape)
+{
+    if (v->part) {
+        *ndim = v->part->ndim;
+        *shape = v->part->shape;
+    } else {
+        *ndim = data_ndim(v->u.data);
+        *shape = data_shape(v->u.data);
+    }
+}
+
+void dist_part_free(dpart *p)
+{
+    if (p) {
+        free(p->counts);
+        free(p);
+    }
+}
+
+#ifndef HAVE_MPI
+
+/* Built without MPI: local mode only. */
+int dist_init(int *argc, char ***argv, td_err *err)
+{
+    (void)argc;
+    (void)argv;
+    (void)err;
+    return 0;
+}
+void dist_finalize(void) {}
+int dist_rank(void)
+{
+    return 0;
+}
+int dist_size(void)
+{
+    return 1;
+}
+int dist_exit_status(int status)
+{
+    return status;
+}
+int dist_bcast_text(char **src, long *len)
+{
+    (void)src;
+    (void)len;
+    return 0;
+}
+void dist_bcast_long(long *v)
+{
+    (void)v;
+}
+void dist_reader_part(int *index, int *count)
+{
+    *index = *count = 0;
+}
+void dist_send_code(char kind, const char *text, size_t len)
+{
+    (void)kind;
+    (void)text;
+    (void)len;
+}
+int dist_agree(int rc, td_err *err, int *line, int *col)
+{
+    (void)err;
+    (void)line;
+    (void)col;
+    return rc;
+}
+value *dist_call(call_args *a, td_err *err)
+{
+    return a->fn->fn(a, err);
+}
+td_data *dist_gather_data(const value *v, td_err *err)
+{
+    (void)err;
+    return data_retain(v->u.data);
+}
+value *dist_subscript(value *obj, value *index, td_err *err)
+{
+    return data_subscript(obj, index, err);
+}
+bool dist_can_gather(void)
+{
+    return false;
+}
+
+#else /* HAVE_MPI */
+
+#include <math.h>
+#include <mpi.h>
+#include <omp.h>
+
+#include "strbuf.h"
+
+static int rank_, size_;
+/* Calls through the registry nest (a lambda calls methods); only the
+ * outermost call of a statement takes part in collectives. */
+static _Thread_local int depth;
+/* An agreement inside this statement saw another rank's failure: this
+ * rank's error is a consequence, not the one to report. */
+static bool remote_failure;
+/* set while a reader reads only this rank's files */
+static int reader_index, reader_count;
+
+void dist_reader_part(int *index, int *count)
+{
+    *index = reader_index;
+    *count = reader_count;
+}
+
+int dist_rank(void)
+{
+    return rank_;
+}
+
+int dist_size(void)
+{
+    return dist_active ? size_ : 1;
+}
+
+int dist_init(int *argc, char ***argv, td_err *err)
+{
+    if (!dist_launched())
+        return 0;
+    int provided;
+    if (MPI_Init_thread(argc, argv, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS)
+        return td_err_set(err, TD_ERUNTIME, "MPI failed to start");
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_ARE_FATAL);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
+    MPI_Comm_size(MPI_COMM_WORLD, &size_);
+    dist_active = true;
+    return 0;
+}
+
+void dist_finalize(void)
+{
+    if (dist_active) {
+        dist_active = false;
+        MPI_Finalize();
+    }
+}
+
+int dist_exit_status(int status)
+{
+    if (dist_active)
+        MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    return status;
+}
+
+void dist_bcast_long(long *v)
+{
+    MPI_Bcast(v, 1, MPI_LONG, 0, MPI_COMM_WORLD);
+}
+
+void dist_send_code(char kind, const char *text, size_t len)
+{
+    if (!dist_active)
+        return;
+    char *buf = malloc(len + 2);
+    if (!buf) {
+        fprintf(stderr, "thunder: out of memory\n");
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+    buf[0] = kind;
+    memcpy(buf + 1, text, len);
+    buf[len + 1] = 0;
+    long n = (long)len + 1;
+    dist_bcast_text(&buf, &n);
+    free(buf);
+}
+
+int dist_bcast_text(char **src, long *len)
+{
+    MPI_Bcast(len, 1, MPI_LONG, 0, MPI_COMM_WORLD);
+    if (*len < 0) {
+        if (rank_)
+            *src = NULL;
+        return 0;
+    }
+    if (rank_) {
+        *src = malloc((size_t)*len + 1);
+        if (!*src) {
+            fprintf(stderr, "thunder: out of memory\n");
+            MPI_Abort(MPI_COMM_WORLD, 1);
+        }
+        (*src)[*len] = 0;
+    }
+    /* in pieces: MPI counts are int */
+    for (long done = 0; done < *len;) {
+        int n = *len - done > (1 << 30) ? 1 << 30 : (int)(*len - done);
+        MPI_Bcast(*src + done, n, MPI_CHAR, 0, MPI_COMM_WORLD);
+        done += n;
+    }
+    return 0;
+}
+
+/* --- agreement ------------------------------------------------------------------------------- */
+
+/* All three agreements are the same MPI_Allreduce (MAX of {failed, not at
+ * the end of a statement, -lowest failing rank}), so one rank's end of
+ * statement can meet another's agreement inside a statement: the failure
+ * still reaches everyone, and the end-of-statement side repeats until all
+ * ranks are there. */
+static void vote(int failed, int at_end, int out[3])
+{
+    int in[3] = {failed, !at_end, failed ? -rank_ : -size_};
+    MPI_Allreduce(in, out, 3, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+}
+
+/* Before a collective inside a statement: rc is this rank's state (-1 with
+ * err set when it cannot take part). Returns 0 when every rank can. */
+static int sync_ranks(int rc, td_err *err)
+{
+    int out[3];
+    vote(rc < 0, 0, out);
+    if (!out[0])
+        return 0;
+    if (rc >= 0) {
+        remote_failure = true;
+        td_err_set(err, TD_ERUNTIME, "another rank failed");
+    }
+    return -1;
+}
+
+int dist_agree(int rc, td_err *err, int *line, int *col)
+{
+    bool mine = rc < 0 && !remote_failure;
+    remote_failure = false;
+    int out[3];
+    do
+        vote(mine, 1, out);
+    while (out[1]);
+    if (!out[0])
+        return 0;
+    struct {
+        int kind, line, col;
+        char msg[TD_ERRMSG_MAX];
+    } e;
+    int from = -out[2];
+    if (rank_ == from) {
+        e.kind = err->kind;
+        e.line = *line;
+        e.col = *col;
+        memcpy(e.msg, err->msg, sizeof e.msg);
+    }
+    MPI_Bcast(&e, (int)sizeof e, MPI_BYTE, from, MPI_COMM_WORLD);
+    err->kind = (td_errkind)e.kind;
+    memcpy(err->msg, e.msg, sizeof e.msg);
+    err->msg[sizeof err->msg - 1] = 0;
+    *line = e.line;
+    *col = e.col;
+    return -1;
+}
+
+/* --- partitions ----------------------------------------------------------------------------- */
+
+static bool is_data(const value *v)
+{
+    return v && (v->kind == V_IMAGES || v->kind == V_SERIES);
+}
+
+/* Holds a share of records (not all of them). */
+static bool is_shared(const value *v)
+{
+    return is_data(v) && v->part && !v->part->replicated;
+}
+
+static dpart *part_new(const td_data *full_shape_of, int ndim, const int64_t *shape, int64_t total)
+{
+    (void)full_shape_of;
+    dpart *p = calloc(1, sizeof *p);
+    int64_t *c = calloc((size_t)size_, sizeof *c);
+    if (!p || !c) {
+        fprintf(stderr, "thunder: out of memory\n");
+        abort();
+    }
+    p->counts = c;
+    p->ndim = ndim;
+    memcpy(p->shape, shape, (size_t)ndim * sizeof *shape);
+    p->total = total;
+    return p;
+}
+
+static void part_even(dpart *p)
+{
+    int64_t q = p->total / size_, r = p->total % size_;
+    p->offset = 0;
+    for (int i = 0; i < size_; i++) {
+        p->counts[i] = q + (i < r);
+        if (i < rank_)
+            p->offset += p->counts[i];
+    }
+}
+
+/* Records [off, off + n) of d as a td_data of their own (values copied, so
+ * the whole can be freed), labels flattened and sliced, index kept. */
+static td_data *slice_records(const td_data *d, int64_t off, int64_t n, td_err *err)
+{
+    nd_array *view = data_record_range(d, off, off + n, err);
+    nd_array *vals = view ? nd_copy(view, err) : NULL;
+    nd_release(view);
+    if (!vals)
+        return NULL;
+    td_data *t = data_with_values(d, vals, err);
+    nd_release(vals);
+    if (!t)
+        return NULL;
+    nd_array *lab = NULL;
+    if (d->labels) {
+        int64_t flat = d->labels->size;
+        nd_array *l1 = nd_reshape(d->labels, 1, &flat, err);
+        lab = l1 ? nd_view(l1, off, 1, &n, err) : NULL;
+        nd_release(l1);
+        if (!lab) {
+            data_release(t);
+            return NULL;
+        }
+    }
+    td_data *r = data_with_labels(t, lab, err);
+    nd_release(lab);
+    data_release(t);
+    return r;
+}
+
+/* A whole Images/Series that every rank holds (the same on each) becomes
+ * this rank's share; with fewer records than ranks it stays whole. Takes
+ * over full. */
+static value *distribute(td_data *full, td_err *err)
+{
+    int64_t n = data_nrecords(full);
+    dpart *p = part_new(full, data_ndim(full), data_shape(full), n);
+    if (n < size_) {
+        p->replicated = true;
+        for (int i = 0; i < size_; i++)
+            p->counts[i] = n;
+        return val_data_part(full, p);
+    }
+    part_even(p);
+    td_data *share = slice_records(full, p->offset, p->counts[rank_], err);
+    data_release(full);
+    if (!share) {
+        dist_part_free(p);
+        return NULL;
+    }
+    return val_data_part(share, p);
+}
+
+/* MPI counts are ints: records per rank and bytes per record must fit. */
+static int check_int(int64_t v, const char *what, td_err *err)
+{
+    if (v > INT32_MAX)
+        return td_err_set(err, TD_EVALUE, "too many %s for MPI in one message (%lld)", what, (long long)v);
+    return 0;
+}
+
+/* Every rank's records of `bytes` each, in rank order, into out. */
+static void allgather_records(const void *mine, const int64_t *counts, size_t bytes, void *out)
+{
+    if (bytes == 0)
+        return;
+    MPI_Datatype rec;
+    MPI_Type_contiguous((int)bytes, MPI_BYTE, &rec);
+    MPI_Type_commit(&rec);
+    int *cnt = malloc((size_t)size_ * sizeof *cnt), *disp = malloc((size_t)size_ * sizeof *disp);
+    if (!cnt || !disp) {
+        fprintf(stderr, "thunder: out of memory\n");
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+    int64_t off = 0;
+    for (int i = 0; i < size_; i++) {
+        cnt[i] = (int)counts[i];
+        disp[i] = (int)off;
+        off += counts[i];
+    }
+    MPI_Allgatherv(mine, cnt[rank_], rec, out, cnt, disp, rec, MPI_COMM_WORLD);
+    free(cnt);
+    free(disp);
+    MPI_Type_free(&rec);
+}
+
+td_data *dist_gather_data(const value *v, td_err *err)
+{
+    const dpart *p = v->part;
+    const td_data *d = v->u.data;
+    if (!is_shared(v))
+        return data_retain((td_data *)d);
+    int64_t rshape[ND_MAXDIM + 1];
+    int nlead = data_nlead(d), rnd = 1;
+    rshape[0] = p->total;
+    for (int i = nlead; i < data_ndim(d); i++)
+        rshape[rnd++] = data_shape(d)[i];
+    size_t recbytes = (size_t)data_record_size(d) * td_dtype_size(data_dtype(d));
+    int rc = check_int(p->total, "records", err);
+    if (rc == 0)
+        rc = check_int((int64_t)recbytes, "bytes per record", err);
+    nd_array *all = rc == 0 ? nd_new(data_dtype(d), rnd, rshape, err) : NULL;
+    nd_array *labels = NULL;
+    if (all && d->labels)
+        labels = nd_new(d->labels->dtype, 1, &p->total, err);
+    if (sync_ranks(all && (!d->labels || labels) ? 0 : -1, err) < 0) {
+        nd_release(all);
+        nd_release(labels);
+        return NULL;
+    }
+    allgather_records(d->values->data, p->counts, recbytes, all->data);
+    if (labels)
+        allgather_records(d->labels->data, p->counts, td_dtype_size(labels->dtype), labels->data);
+    td_data *t = data_with_values(d, all, err);
+    nd_release(all);
+    td_data *u = t ? data_with_labels(t, labels, err) : NULL;
+    nd_release(labels);
+    data_release(t);
+    if (!u || d->kind == TD_IMAGES)
+        return u;
+    td_data *r = data_reshape(u, p->ndim, p->shape, err);
+    data_release(u);
+    return r;
+}
+
+/* Makes the records of a whole value to be shared again after an
+ * operation left some rank without any: gather, then distribute. */
+static value *rebalance(value *v, td_err *err)
+{
+    td_data *all = dist_gather_data(v, err);
+    val_release(v);
+    return all ? distribute(all, err) : NULL;
+}
+
+/* --- arrays from one rank --------------------------------------------------------------------- */
+
+/* root's array on every rank (*a is root's; others get a new one). */
+static int bcast_array(nd_array **a, int root, td_err *err)
+{
+    struct {
+        int dtype, ndim;
+        int64_t shape[ND_MAXDIM];
+    } h = {0, 0, {0}};
+    if (rank_ == root) {
+        h.dtype = (*a)->dtype;
+        h.ndim = (*a)->ndim;
+        memcpy(h.shape, (*a)->shape, sizeof h.shape);
+    }
+    MPI_Bcast(&h, (int)sizeof h, MPI_BYTE, root, MPI_COMM_WORLD);
+    if (rank_ != root)
+        *a = nd_new((td_dtype)h.dtype, h.ndim, h.shape, err);
+    if (sync_ranks(*a ? 0 : -1, err) < 0) {
+        if (rank_ != root) {
+            nd_release(*a);
+            *a = NULL;
+        }
+        return -1;
+    }
+    size_t bytes = (size_t)(*a)->size * nd_itemsize(*a);
+    for (size_t done = 0; done < bytes;) {
+        int n = bytes - done > (1u << 30) ? 1 << 30 : (int)(bytes - done);
+        MPI_Bcast((char *)(*a)->data + done, n, MPI_BYTE, root, MPI_COMM_WORLD);
+        done += (size_t)n;
+    }
+    return 0;
+}
+
+/* --- reductions across records ------------------------------------------------------------------ */
+
+static td_dtype combine_dtype;
+
+#define COMBINE(NAME, EXPR)                                                                                  \
+    static void NAME(void *in, void *inout, int *len, MPI_Datatype *dt)                                    \
+    {                                                                                                        \
+        (void)dt;                                                                                            \
+        switch (combine_dtype) {                                                                             \
+        case TD_BOOL:                                                                                        \
+        case TD_UINT8: COMBINE_T(uint8_t, EXPR); break;                                                      \
+        case TD_INT8: COMBINE_T(int8_t, EXPR); break;                                                        \
+        case TD_UINT16: COMBINE_T(uint16_t, EXPR); break;                                                    \
+        case TD_INT16: COMBINE_T(int16_t, EXPR); break;                                                      \
+        case TD_UINT32: COMBINE_T(uint32_t, EXPR); break;                                                    \
+        case TD_INT32: COMBINE_T(int32_t, EXPR); break;                                                      \
+        case TD_UINT64: COMBINE_T(uint64_t, EXPR); break;                                                    \
+        case TD_INT64: COMBINE_T(int64_t, EXPR); break;                                                      \
+        case TD_FLOAT32: COMBINE_T(float, EXPR); break;                                                      \
+        case TD_FLOAT64: COMBINE_T(double, EXPR); break;                                                     \
+        default: break;                                                                                      \
+        }                                                                                                    \
+    }
+/* len counts bytes (the buffers go as MPI_BYTE); x is in, y is inout. */
+#define COMBINE_T(T, EXPR)                                                                                   \
+    do {                                                                                                     \
+        T *x = in, *y = inout;                                                                               \
+        for (int i = 0; i < *len / (int)sizeof(T); i++) {                                                    \
+            T a = x[i], b = y[i];                                                                            \
+            y[i] = (T)(EXPR);                                                                                \
+        }                                                                                                    \
+    } while (0)
+/* numpy's max and min propagate NaN (a != a); integer sums wrap as numpy's do */
+COMBINE(combine_max, (a != a || b != b) ? (a != a ? a : b) : (a > b ? a : b))
+COMBINE(combine_min, (a != a || b != b) ? (a != a ? a : b) : (a < b ? a : b))
+COMBINE(combine_sum, a + b)
+#undef COMBINE
+#undef COMBINE_T
+
+/* Element-wise combination of every rank's a (in place) with op. */
+static void allreduce_array(nd_array *a, MPI_User_function *fn)
+{
+    MPI_Op op;
+    MPI_Op_create(fn, 1, &op);
+    combine_dtype = a->dtype;
+    size_t bytes = (size_t)a->size * nd_itemsize(a);
+    size_t item = nd_itemsize(a);
+    size_t step = ((size_t)1 << 30) / item * item;
+    for (size_t done = 0; done < bytes;) {
+        int n = bytes - done > step ? (int)step : (int)(bytes - done);
+        MPI_Allreduce(MPI_IN_PLACE, (char *)a->data + done, n, MPI_BYTE, op, MPI_COMM_WORLD);
+        done += (size_t)n;
+    }
+    MPI_Op_free(&op);
+}
+
+static void allreduce_doubles(double *x, int64_t n)
+{
+    for (int64_t done = 0; done < n;) {
+        int k = n - done > (1 << 27) ? 1 << 27 : (int)(n - done);
+        MPI_Allreduce(MPI_IN_PLACE, x + done, k, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+        done += k;
+    }
+}
+
+static nd_array *to_f64(const nd_array *a, td_err *err)
+{
+    return a->dtype == TD_FLOAT64 ? nd_copy(a, err) : nd_astype(a, TD_FLOAT64, err);
+}
+
+/* mean/var/std of the whole from each rank's count, mean and variance:
+ * the mean is sum(n_r m_r) / N, and the variance adds the spread of the
+ * ranks' means to their own: sum(n_r (v_r + (m_r - M)^2)) / N. */
+static nd_array *combine_moments(const td_data *d, const dpart *p, nd_redop op, td_dtype out_dtype, td_err *err)
+{
+    td_data *pm = data_reduce(d, ND_RMEAN, err);
+    td_data *pv = pm && op != ND_RMEAN ? data_reduce(d, ND_RVAR, err) : NULL;
+    nd_array *m = pm ? to_f64(pm->values, err) : NULL;
+    nd_array *v = pv ? to_f64(pv->values, err) : NULL;
+    data_release(pm);
+    data_release(pv);
+    int rc = m && (op == ND_RMEAN || v) ? 0 : -1;
+    if (sync_ranks(rc, err) < 0) {
+        nd_release(m);
+        nd_release(v);
+        return NULL;
+    }
+    double nr = (double)p->counts[rank_], N = (double)p->total;
+    double *mm = m->data;
+    int64_t k = m->size;
+    double *local_mean = NULL;
+    if (v) {
+        local_mean = malloc((size_t)k * sizeof *local_mean);
+        if (!local_mean)
+            MPI_Abort(MPI_COMM_WORLD, 1);
+        memcpy(local_mean, mm, (size_t)k * sizeof *mm);
+    }
+    for (int64_t i = 0; i < k; i++)
+        mm[i] *= nr;
+    allreduce_doubles(mm, k);
+    for (int64_t i = 0; i < k; i++)
+        mm[i] /= N;
+    nd_array *res = m;
+    if (v) {
+        double *vv = v->data;
+        for (int64_t i = 0; i < k; i++) {
+            double dm = local_mean[i] - mm[i];
+            vv[i] = nr * (vv[i] + dm * dm);
+        }
+        allreduce_doubles(vv, k);
+        for (int64_t i = 0; i < k; i++)
+            vv[i] = op == ND_RSTD ? sqrt(vv[i] / N) : vv[i] / N;
+        free(local_mean);
+        nd_release(m);
+        res = v;
+    }
+    if (res->dtype == out_dtype)
+        return res;
+    nd_array *c = nd_astype(res, out_dtype, err);
+    nd_release(res);
+    return c;
+}
+
+static value *reduce_records(const value *self, nd_redop op, td_err *err)
+{
+    const td_data *d = self->u.data;
+    /* the local result gives the dtype, shape and kind of the whole one */
+    td_data *local = data_reduce(d, op, err);
+    if (!local) {
+        sync_ranks(-1, err);
+        return NULL;
+    }
+    nd_array *whole;
+    if (op == ND_RMEAN || op == ND_RVAR || op == ND_RSTD) {
+        whole = combine_moments(d, self->part, op, data_dtype(local), err);
+    } else {
+        whole = nd_copy(local->values, err);
+        if (sync_ranks(whole ? 0 : -1, err) < 0) {
+            nd_release(whole);
+            whole = NULL;
+        } else {
+            allreduce_array(whole, op == ND_RSUM ? combine_sum : op == ND_RMAX ? combine_max : combine_min);
+        }
+    }
+    td_data *r = whole ? data_with_values(local, whole, err) : NULL;
+    nd_release(whole);
+    data_release(local);
+    return r ? distribute(r, err) : NULL;
+}
+
+/* --- the registry path ------------------------------------------------------------------------ */
+
+/* How a method treats a distributed self. */
+typedef enum dclass {
+    DC_GATHER = 0, /* anything else: all records gathered, then shared again */
+    DC_RECORDS,    /* record by record: runs on the share */
+    DC_FILTER,     /* record by record, and a Series comes back flat */
+    DC_SPECIAL     /* handled in dist_special */
+} dclass;
+
+typedef struct dmethod {
+    const char *name;
+    dclass cls;
+} dmethod;
+
+static const dmethod shared_methods[] = {
+    {"count", DC_SPECIAL},    {"first", DC_SPECIAL},     {"shape", DC_SPECIAL},    {"ndim", DC_SPECIAL},
+    {"mode", DC_SPECIAL},     {"dtype", DC_RECORDS},     {"mean", DC_SPECIAL},     {"var", DC_SPECIAL},
+    {"std", DC_SPECIAL},      {"sum", DC_SPECIAL},       {"max", DC_SPECIAL},      {"min", DC_SPECIAL},
+    {"tolocal", DC_SPECIAL},  {"tospark", DC_SPECIAL},   {"todistributed", DC_SPECIAL},
+    {"astype", DC_RECORDS},   {"filter", DC_FILTER},     {"plus", DC_RECORDS},     {"minus", DC_RECORDS},
+    {"dottimes", DC_RECORDS}, {"dotdivide", DC_RECORDS}, {"clip", DC_RECORDS},     {"map", DC_RECORDS},
+    {"tobinary", DC_SPECIAL}, {"totif", DC_SPECIAL},     {"topng", DC_SPECIAL},
+};
+
+static const dmethod images_special[] = {{"toseries", DC_SPECIAL}, {"totimeseries", DC_SPECIAL}};
+
+static const dmethod images_methods[] = {
+    {"squeeze", DC_RECORDS},         {"max_projection", DC_RECORDS}, {"max_min_projection", DC_RECORDS},
+    {"subsample", DC_RECORDS},       {"gaussian_filter", DC_RECORDS}, {"uniform_filter", DC_RECORDS},
+    {"median_filter", DC_RECORDS},   {"subtract", DC_RECORDS},
+};
+
+static const dmethod series_methods[] = {
+    {"index", DC_RECORDS},           {"length", DC_RECORDS},          {"between", DC_RECORDS},
+    {"select", DC_RECORDS},          {"center", DC_RECORDS},          {"standardize", DC_RECORDS},
+    {"zscore", DC_RECORDS},          {"squelch", DC_RECORDS},         {"correlate", DC_RECORDS},
+    {"mean_by_panel", DC_RECORDS},   {"series_max", DC_RECORDS},      {"series_min", DC_RECORDS},
+    {"series_sum", DC_RECORDS},      {"series_mean", DC_RECORDS},     {"series_median", DC_RECORDS},
+    {"series_std", DC_RECORDS},      {"series_percentile", DC_RECORDS}, {"series_stat", DC_RECORDS},
+    {"series_stats", DC_RECORDS},    {"select_by_index", DC_RECORDS}, {"aggregate_by_index", DC_RECORDS},
+    {"stat_by_index", DC_RECORDS},   {"sum_by_index", DC_RECORDS},    {"mean_by_index", DC_RECORDS},
+    {"median_by_index", DC_RECORDS}, {"std_by_index", DC_RECORDS},    {"max_by_index", DC_RECORDS},
+    {"min_by_index", DC_RECORDS},    {"count_by_index", DC_RECORDS},  {"times", DC_RECORDS},
+    {"fourier", DC_RECORDS},         {"convolve", DC_RECORDS},        {"crosscorr", DC_RECORDS},
+    {"detrend", DC_RECORDS},         {"normalize", DC_RECORDS},       {"mean_by_window", DC_RECORDS},
+    {"subsample", DC_RECORDS},       {"downsample", DC_RECORDS},      {"flatten", DC_SPECIAL},
+    {"totimeseries", DC_RECORDS},
+};
+
+static dclass lookup(const dmethod *t, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(t[i].name, name))
+            return t[i].cls;
+    return DC_GATHER;
+}
+#define LOOKUP(t, name) lookup(t, sizeof t / sizeof *t, name)
+
+static int param_index(const call_args *a, const char *name)
+{
+    for (int i = 0; i < a->n; i++)
+        if (!strcmp(a->fn->params[i].name, name))
+            return i;
+    return -1;
+}
+
+/* The class of this call, with the conditions under which a record-wise
+ * method still needs every record (keys, axis 0, masks). */
+static dclass classify(const call_args *a)
+{
+    const value *self = a->self;
+    const char *name = a->fn->name;
+    if (!is_data(self) || reg_methods_of(self) == NULL)
+        return DC_GATHER;
+    if (a->fn < reg_methods_of(self)->funcs ||
+        a->fn >= reg_methods_of(self)->funcs + reg_methods_of(self)->n)
+        return DC_GATHER;
+    dclass c = LOOKUP(shared_methods, name);
+    if (c == DC_GATHER)
+        c = self->kind == V_IMAGES ? LOOKUP(images_methods, name) : LOOKUP(series_methods, name);
+    if (c == DC_GATHER && self->kind == V_IMAGES)
+        c = LOOKUP(images_special, name);
+    int k;
+    if ((k = param_index(a, "with_keys")) >= 0 && a->v[k]->kind == V_BOOL && a->v[k]->u.b)
+        return DC_GATHER;
+    if ((k = param_index(a, "axis")) >= 0 && self->kind == V_SERIES && a->v[k]->kind == V_INT &&
+        a->v[k]->u.i == 0)
+        return DC_GATHER;
+    if ((k = param_index(a, "return_mask")) >= 0 && a->v[k]->kind == V_BOOL && a->v[k]->u.b)
+        return DC_GATHER;
+    return c;
+}
+
+/* What each rank's result looks like, to check and combine them. */
+typedef struct rmeta {
+    int64_t n;
+    int32_t dtype, ndim; /* of one record */
+    int64_t shape[ND_MAXDIM];
+} rmeta;
+
+/* r is this rank's result of a record-wise method on its share of self:
+ * make it one distributed value (same dtype everywhere, numpy's promotion;
+ * shares rebalanced when some rank has none). */
+static value *wrap_records(const value *self, value *r, bool flat, td_err *err)
+{
+    if (!is_data(r) || r->part)
+        return r;
+    td_data *d = r->u.data;
+    rmeta m = {0, 0, 0, {0}};
+    m.n = data_nrecords(d);
+    m.dtype = data_dtype(d);
+    for (int i = data_nlead(d); i < data_ndim(d); i++)
+        m.shape[m.ndim++] = data_shape(d)[i];
+    rmeta *all = calloc((size_t)size_, sizeof *all);
+    if (sync_ranks(all ? 0 : td_err_set(err, TD_EMEMORY, "out of memory"), err) < 0) {
+        free(all);
+        val_release(r);
+        return NULL;
+    }
+    MPI_Allgather(&m, (int)sizeof m, MPI_BYTE, all, (int)sizeof m, MPI_BYTE, MPI_COMM_WORLD);
+    int64_t total = 0;
+    bool empty_share = false;
+    const rmeta *ref = NULL;
+    td_dtype dt = (td_dtype)m.dtype;
+    int rc = 0;
+    for (int i = 0; i < size_; i++) {
+        total += all[i].n;
+        empty_share |= all[i].n == 0;
+        if (all[i].n == 0)
+            continue;
+        if (!ref) {
+            ref = &all[i];
+            dt = (td_dtype)all[i].dtype;
+        } else {
+            if (all[i].ndim != ref->ndim || memcmp(all[i].shape, ref->shape, (size_t)ref->ndim * sizeof *ref->shape))
+                rc = td_err_set(err, TD_EVALUE, "records have different shapes on different ranks");
+            dt = td_promote(dt, (td_dtype)all[i].dtype);
+        }
+    }
+    if (!ref)
+        ref = &all[0];
+    if (flat && total == 0)
+        rc = td_err_set(err, TD_EVALUE, "filter removed every record");
+    dpart *p = NULL;
+    if (rc == 0 && (td_dtype)m.dtype != dt) {
+        td_data *c = data_astype(d, dt, err);
+        if (!c) {
+            rc = -1;
+        } else {
+            val_release(r);
+            r = val_data(c);
+            d = c;
+        }
+    }
+    if (rc == 0) {
+        int64_t shape[ND_MAXDIM + 1];
+        int ndim = 0;
+        const dpart *sp = self ? self->part : NULL;
+        if (sp && r->kind == V_SERIES && self->kind == V_SERIES && !flat && total == sp->total) {
+            for (int i = 0; i < sp->ndim - 1; i++)
+                shape[ndim++] = sp->shape[i];
+        } else {
+            shape[ndim++] = total;
+        }
+        for (int i = 0; i < ref->ndim && ndim < ND_MAXDIM; i++)
+            shape[ndim++] = ref->shape[i];
+        p = part_new(d, ndim, shape, total);
+        for (int i = 0; i < size_; i++) {
+            p->counts[i] = all[i].n;
+            if (i < rank_)
+                p->offset += all[i].n;
+        }
+    }
+    free(all);
+    if (rc < 0) {
+        val_release(r);
+        return NULL;
+    }
+    value *w = val_data_part(data_retain(d), p);
+    val_release(r);
+    if (empty_share)
+        return rebalance(w, err);
+    return w;
+}
+
+/* Records of another distributed value line up with self's share when they
+ * are split the same way. */
+static bool aligned(const value *self, const value *o)
+{
+    if (!is_shared(o))
+        return !is_data(o);
+    if (o->part->total != self->part->total)
+        return false;
+    for (int i = 0; i < size_; i++)
+        if (o->part->counts[i] != self->part->counts[i])
+            return false;
+    return true;
+}
+
+/* Every distributed value among self and the arguments replaced by the
+ * whole (gathered) one; *local_in set when some data value is local. */
+static int gather_args(call_args *a, value **self, value **args, bool *local_in, td_err *err)
+{
+    *local_in = false;
+    value *src[REG_MAXPARAMS + 1];
+    value **dst[REG_MAXPARAMS + 1];
+    int n = 0;
+    src[n] = a->self;
+    dst[n++] = self;
+    for (int i = 0; i < a->n; i++) {
+        src[n] = a->v[i];
+        dst[n++] = &args[i];
+    }
+    for (int i = 0; i < n; i++) {
+        value *v = src[i];
+        *dst[i] = NULL;
+        if (is_data(v) && !v->part)
+            *local_in = true;
+        if (!is_data(v) || !v->part) {
+            *dst[i] = v ? val_retain(v) : NULL;
+            continue;
+        }
+        td_data *all = dist_gather_data(v, err);
+        if (!all) {
+            for (int j = 0; j < i; j++)
+                if (*dst[j])
+                    val_release(*dst[j]);
+            return -1;
+        }
+        *dst[i] = val_data(all);
+    }
+    return 0;
+}
+
+static value *call_with(call_args *a, value *self, value **args, td_err *err)
+{
+    call_args b = *a;
+    b.self = self;
+    b.v = args;
+    return a->fn->fn(&b, err);
+}
+
+static value *call_gathered(call_args *a, bool only_rank0, td_err *err)
+{
+    value *self = NULL, *args[REG_MAXPARAMS];
+    bool local_in;
+    if (gather_args(a, &self, args, &local_in, err) < 0)
+        return NULL;
+    value *r;
+    if (only_rank0 && rank_ != 0)
+        r = val_none();
+    else
+        r = call_with(a, self, args, err);
+    /* the others wait for rank 0's files before reading them */
+    if (only_rank0 && sync_ranks(r ? 0 : -1, err) < 0 && r) {
+        val_release(r);
+        r = NULL;
+    }
+    if (self)
+        val_release(self);
+    for (int i = 0; i < a->n; i++)
+        val_release(args[i]);
+    if (r && is_data(r) && !r->part && !local_in) {
+        td_data *d = data_retain(r->u.data);
+        val_release(r);
+        r = distribute(d, err);
+    }
+    return r;
+}
+
+static value *call_records(call_args *a, dclass c, td_err *err)
+{
+    /* other distributed arguments must line up record for record */
+    for (int i = 0; i < a->n; i++)
+        if (!aligned(a->self, a->v[i]))
+            return call_gathered(a, false, err);
+    value *r = a->fn->fn(a, err);
+    if (!r) {
+        /* take part in the agreement wrap_records would have made */
+        sync_ranks(-1, err);
+        return NULL;
+    }
+    return wrap_records(a->self, r, c == DC_FILTER, err);
+}
+
+/* Images.toseries with the images shared: every rank sends each other rank
+ * the pixels that rank will hold, of its own images (MPI_Alltoallv); the
+ * blocks arrive in time order, (n, q) for q pixels, and one local
+ * transpose makes the (q, n) records. NULL with err clear when the general
+ * way applies (labels, fewer pixels than ranks). */
+static value *toseries_shared(call_args *a, td_err *err)
+{
+    const value *self = a->self;
+    const dpart *p = self->part;
+    const td_data *d = self->u.data;
+    int64_t npix = data_record_size(d), n = p->total;
+    if (d->labels || npix < size_)
+        return NULL;
+    size_t item = td_dtype_size(data_dtype(d));
+    int64_t q = npix / size_, extra = npix % size_;
+    int64_t *pix_off = malloc((size_t)size_ * sizeof *pix_off), *pix_cnt = malloc((size_t)size_ * sizeof *pix_cnt);
+    int *scnt = malloc((size_t)size_ * sizeof(int)), *sdisp = malloc((size_t)size_ * sizeof(int));
+    int *rcnt = malloc((size_t)size_ * sizeof(int)), *rdisp = malloc((size_t)size_ * sizeof(int));
+    int64_t mine = p->counts[rank_];
+    int rc = pix_off && pix_cnt && scnt && sdisp && rcnt && rdisp ? 0 : td_err_set(err, TD_EMEMORY, "out of memory");
+    if (rc == 0)
+        rc = check_int(n * (q + 1), "elements per rank", err);
+    nd_array *sendbuf = NULL, *recv = NULL;
+    if (rc == 0) {
+        int64_t o = 0;
+        for (int s = 0; s < size_; s++) {
+            pix_off[s] = o;
+            pix_cnt[s] = q + (s < extra);
+            o += pix_cnt[s];
+        }
+        /* (n, q, 1): n images of q x 1, which img_toseries turns into (q, 1, n) */
+        int64_t sshape[1] = {mine * npix}, rshape[3] = {n, pix_cnt[rank_], 1};
+        sendbuf = nd_new(data_dtype(d), 1, sshape, err);
+        recv = sendbuf ? nd_new(data_dtype(d), 3, rshape, err) : NULL;
+        rc = recv ? 0 : -1;
+    }
+    if (sync_ranks(rc, err) < 0) {
+        nd_release(sendbuf);
+        nd_release(recv);
+        free(pix_off), free(pix_cnt), free(scnt), free(sdisp), free(rcnt), free(rdisp);
+        return NULL;
+    }
+    /* pack: for each destination, its pixel columns of every local image */
+    char *out = sendbuf->data;
+    int64_t so = 0, ro = 0;
+    for (int s = 0; s < size_; s++) {
+        for (int64_t i = 0; i < mine; i++) {
+            memcpy(out, (const char *)data_record(d, i) + (size_t)pix_off[s] * item, (size_t)pix_cnt[s] * item);
+            out += (size_t)pix_cnt[s] * item;
+        }
+        scnt[s] = (int)(mine * pix_cnt[s]);
+        sdisp[s] = (int)so;
+        so += mine * pix_cnt[s];
+        rcnt[s] = (int)(p->counts[s] * pix_cnt[rank_]);
+        rdisp[s] = (int)ro;
+        ro += p->counts[s] * pix_cnt[rank_];
+    }
+    MPI_Datatype el;
+    MPI_Type_contiguous((int)item, MPI_BYTE, &el);
+    MPI_Type_commit(&el);
+    MPI_Alltoallv(sendbuf->data, scnt, sdisp, el, recv->data, rcnt, rdisp, el, MPI_COMM_WORLD);
+    MPI_Type_free(&el);
+    nd_release(sendbuf);
+    free(scnt), free(sdisp), free(rcnt), free(rdisp);
+    /* (n, q) images of q pixels -> q records of n: the local transpose */
+    td_data *imgs = img_fromarray(recv, err);
+    nd_release(recv);
+    td_data *ser3 = imgs ? img_toseries(imgs, err) : NULL;
+    data_release(imgs);
+    int64_t flat[2] = {pix_cnt[rank_], n};
+    td_data *ser = ser3 ? data_reshape(ser3, 2, flat, err) : NULL;
+    data_release(ser3);
+    dpart *np = NULL;
+    if (ser) {
+        int64_t shape[ND_MAXDIM];
+        int ndim = 0;
+        for (int i = 1; i < p->ndim; i++)
+            shape[ndim++] = p->shape[i];
+        shape[ndim++] = n;
+        np = part_new(ser, ndim, shape, npix);
+        for (int s = 0; s < size_; s++)
+            np->counts[s] = pix_cnt[s];
+        np->offset = pix_off[rank_];
+    }
+    free(pix_off), free(pix_cnt);
+    /* nothing after the exchange talks to the other ranks: a failure here
+     * (memory) reaches them at the end of the statement */
+    return ser ? val_data_part(ser, np) : NULL;
+}
+
+static value *shape_tuple(const dpart *p)
+{
+    value *items[ND_MAXDIM];
+    for (int i = 0; i < p->ndim; i++)
+        items[i] = val_int(p->shape[i]);
+    return val_tuple(items, p->ndim);
+}
+
+/* The methods distributed mode answers itself; NULL with err clear means
+ * "do it the general way". */
+static value *special(call_args *a, td_err *err)
+{
+    const value *self = a->self;
+    const dpart *p = self->part;
+    const char *name = a->fn->name;
+    if (!strcmp(name, "count"))
+        return val_int(p->total);
+    if (!strcmp(name, "shape"))
+        return shape_tuple(p);
+    if (!strcmp(name, "ndim"))
+        return val_int(p->ndim);
+    if (!strcmp(name, "mode")) {
+        char buf[64];
+        return val_cstr(dist_mode_name(self, buf, sizeof buf));
+    }
+    if (!strcmp(name, "tospark") || !strcmp(name, "todistributed"))
+        return val_retain(a->self);
+    if (!strcmp(name, "tolocal")) {
+        td_data *all = dist_gather_data(self, err);
+        return all ? val_data(all) : NULL;
+    }
+    if (!strcmp(name, "first") && is_shared(self)) {
+        nd_array *f = NULL;
+        int rc = 0;
+        if (rank_ == 0) {
+            f = data_first(self->u.data, err);
+            rc = f ? 0 : -1;
+        }
+        /* rank 0 holds record 0 whenever records are shared */
+        if (sync_ranks(rc, err) < 0 || bcast_array(&f, 0, err) < 0) {
+            nd_release(f);
+            return NULL;
+        }
+        return val_array(f);
+    }
+    if (!strcmp(name, "flatten") && self->kind == V_SERIES && is_shared(self)) {
+        value *r = a->fn->fn(a, err);
+        if (!r) {
+            sync_ranks(-1, err);
+            return NULL;
+        }
+        return wrap_records(self, r, true, err);
+    }
+    static const struct {
+        const char *name;
+        nd_redop op;
+    } reds[] = {{"mean", ND_RMEAN}, {"var", ND_RVAR}, {"std", ND_RSTD},
+                {"sum", ND_RSUM},   {"max", ND_RMAX}, {"min", ND_RMIN}};
+    for (size_t i = 0; i < sizeof reds / sizeof *reds; i++)
+        if (!strcmp(name, reds[i].name) && is_shared(self)) {
+            return reduce_records(self, reds[i].op, err);
+        }
+    if ((!strcmp(name, "toseries") || !strcmp(name, "totimeseries")) && self->kind == V_IMAGES &&
+        is_shared(self)) {
+        value *r = toseries_shared(a, err);
+        if (r || err->kind != TD_OK)
+            return r;
+    }
+    /* writers: one rank writes the whole, so that files never collide */
+    if (!strcmp(name, "tobinary") || !strcmp(name, "totif") || !strcmp(name, "topng"))
+        return call_gathered(a, true, err);
+    return call_gathered(a, false, err);
+}
+
+static const value *arg_named(const call_args *a, const char *name)
+{
+    int k = param_index(a, name);
+    return k >= 0 ? a->v[k] : NULL;
+}
+
+/* td.images.fromtif / frompng / frombinary over at least one file per
+ * rank: each rank reads its own contiguous part of the sorted files
+ * (io_select.part_*), so no file is read twice. NULL with err clear when
+ * the reader should read everything (few files, labels to split). */
+static value *read_shared(call_args *a, td_err *err)
+{
+    const char *name = a->fn->name;
+    if (reg_find(&reg_td_images, name) != a->fn ||
+        (strcmp(name, "fromtif") && strcmp(name, "frompng") && strcmp(name, "frombinary")))
+        return NULL;
+    const value *path = arg_named(a, "path"), *labels = arg_named(a, "labels");
+    if (!path || path->kind != V_STR || (labels && labels->kind != V_NONE))
+        return NULL;
+    io_select sel = {0};
+    const value *ext = arg_named(a, "ext"), *start = arg_named(a, "start"), *stop = arg_named(a, "stop"),
+                *rec = arg_named(a, "recursive");
+    td_err ignore;
+    if (ext && ext->kind == V_STR)
+        sel.ext = ext->u.str.s;
+    if (start && start->kind == V_INT) {
+        sel.has_start = true;
+        sel.start = start->u.i;
+    }
+    if (stop && stop->kind == V_INT) {
+        sel.has_stop = true;
+        sel.stop = stop->u.i;
+    }
+    sel.recursive = rec && rec->kind == V_BOOL && rec->u.b;
+    io_files *files = io_list_files(path->u.str.s, &sel, &ignore);
+    int64_t n = files ? files->n : 0;
+    io_files_free(files);
+    if (n < size_)
+        return NULL; /* the reader itself says what is wrong, or there is too little to share */
+    reader_index = rank_;
+    reader_count = size_;
+    value *r = a->fn->fn(a, err);
+    reader_index = reader_count = 0;
+    if (!r) {
+        sync_ranks(-1, err);
+        return NULL;
+    }
+    return wrap_records(NULL, r, true, err);
+}
+
+static bool any_distributed(const call_args *a)
+{
+    if (is_data(a->self) && a->self->part)
+        return true;
+    for (int i = 0; i < a->n; i++)
+        if (is_data(a->v[i]) && a->v[i]->part)
+            return true;
+    return false;
+}
+
+/* Builtins that look at a value without its records (print, type, help):
+ * they see the distributed value as it is. */
+static bool looks_only(const call_args *a)
+{
+    if (a->self)
+        return false;
+    if (reg_find(&reg_ui, a->fn->name) == a->fn)
+        return true; /* the workbench's functions gather what they draw (view.c) */
+    return reg_find(&reg_builtins, a->fn->name) == a->fn && strcmp(a->fn->name, "len") != 0 &&
+           strcmp(a->fn->name, "list") != 0 && strcmp(a->fn->name, "sorted") != 0;
+}
+
+bool dist_can_gather(void)
+{
+    return dist_active && depth == 1 && !omp_in_parallel();
+}
+
+value *dist_call(call_args *a, td_err *err)
+{
+    if (depth > 0 || omp_in_parallel()) {
+        if (any_distributed(a)) {
+            td_err_set(err, TD_EVALUE,
+                       "%s(): distributed Images or Series cannot be used inside a function applied to records",
+                       a->fn->name);
+            return NULL;
+        }
+        return a->fn->fn(a, err);
+    }
+    depth++;
+    value *r;
+    if (!any_distributed(a) && is_data(a->self) && a->self->part == NULL &&
+        (!strcmp(a->fn->name, "tospark") || !strcmp(a->fn->name, "todistributed"))) {
+        r = distribute(data_retain(a->self->u.data), err);
+    } else if (!any_distributed(a)) {
+        if (looks_only(a) || a->self) {
+            r = a->fn->fn(a, err);
+            /* methods of local values give local values */
+            bool local_in = is_data(a->self);
+            for (int i = 0; i < a->n; i++)
+                local_in |= is_data(a->v[i]);
+            if (r && is_data(r) && !r->part && !local_in && !(a->fn->flags & REG_PROPERTY) && a->self &&
+                a->self->kind == V_BLOCKS) {
+                td_data *d = data_retain(r->u.data);
+                val_release(r);
+                r = distribute(d, err);
+            }
+        } else {
+            /* readers and constructors: the records are shared out */
+            r = read_shared(a, err);
+            if (r || err->kind != TD_OK) {
+                depth--;
+                return r;
+            }
+            r = a->fn->fn(a, err);
+            bool local_in = false;
+            for (int i = 0; i < a->n; i++)
+                local_in |= is_data(a->v[i]);
+            if (r && is_data(r) && !r->part && !local_in) {
+                td_data *d = data_retain(r->u.data);
+                val_release(r);
+                r = distribute(d, err);
+            }
+        }
+    } else if (looks_only(a)) {
+        r = a->fn->fn(a, err);
+    } else {
+        dclass c = classify(a);
+        if ((c == DC_RECORDS || c == DC_FILTER) && is_shared(a->self))
+            r = call_records(a, c, err);
+        else if (c == DC_SPECIAL)
+            r = special(a, err);
+        else
+            r = call_gathered(a, false, err);
+    }
+    depth--;
+    return r;
+}
+
+value *dist_subscript(value *obj, value *index, td_err *err)
+{
+    if (depth > 0 || omp_in_parallel()) {
+        td_err_set(err, TD_EVALUE, "distributed Images or Series cannot be used inside a function applied to records");
+        return NULL;
+    }
+    td_data *all = dist_gather_data(obj, err);
+    if (!all)
+        return NULL;
+    value *whole = val_data(all);
+    value *r = data_subscript(whole, index, err);
+    val_release(whole);
+    if (r && is_data(r) && !r->part) {
+        td_data *d = data_retain(r->u.data);
+        val_release(r);
+        r = distribute(d, err);
+    }
+    return r;
+}
+
+#endif /* HAVE_MPI */
