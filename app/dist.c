@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "interp.h"
 #include "m_data.h"
 
 bool dist_active;
@@ -102,6 +103,12 @@ value *dist_call(call_args *a, td_err *err)
 {
     return a->fn->fn(a, err);
 }
+void dist_output(int stream, const char *text, size_t len)
+{
+    (void)stream;
+    (void)text;
+    (void)len;
+}
 td_data *dist_gather_data(const value *v, td_err *err)
 {
     (void)err;
@@ -131,6 +138,74 @@ static _Thread_local int depth;
 /* An agreement inside this statement saw another rank's failure: this
  * rank's error is a consequence, not the one to report. */
 static bool remote_failure;
+/* What a rank other than 0 writes while its output is wanted (warnings of
+ * a reader reading this rank's files): chunks of stream, length, text. */
+static char *captured;
+static size_t captured_len, captured_cap;
+static bool capturing;
+
+void dist_output(int stream, const char *text, size_t len)
+{
+    if (!capturing)
+        return;
+    size_t need = captured_len + 1 + sizeof(uint32_t) + len;
+    if (need > captured_cap) {
+        size_t cap = captured_cap ? captured_cap : 4096;
+        while (cap < need)
+            cap *= 2;
+        char *c = realloc(captured, cap);
+        if (!c)
+            return; /* a warning lost is better than a rank lost */
+        captured = c;
+        captured_cap = cap;
+    }
+    uint32_t n = (uint32_t)len;
+    captured[captured_len++] = (char)stream;
+    memcpy(captured + captured_len, &n, sizeof n);
+    captured_len += sizeof n;
+    memcpy(captured + captured_len, text, len);
+    captured_len += len;
+}
+
+/* Rank 0 writes what the other ranks captured, in rank order (their files
+ * come after rank 0's, so the warnings keep the order of the files). */
+static void flush_captured(interp *in)
+{
+    capturing = false;
+    int len = (int)captured_len;
+    int *lens = rank_ == 0 ? calloc((size_t)size_, sizeof *lens) : NULL;
+    MPI_Gather(&len, 1, MPI_INT, lens, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    int *disp = NULL;
+    char *all = NULL;
+    if (rank_ == 0) {
+        disp = calloc((size_t)size_, sizeof *disp);
+        int total = 0;
+        for (int i = 0; i < size_; i++) {
+            disp[i] = total;
+            total += lens[i];
+        }
+        all = malloc((size_t)total + 1);
+        if (!lens || !disp || !all)
+            MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+    MPI_Gatherv(captured, len, MPI_CHAR, all, lens, disp, MPI_CHAR, 0, MPI_COMM_WORLD);
+    if (rank_ == 0) {
+        for (int r = 1; r < size_; r++) {
+            const char *p = all + disp[r], *end = p + lens[r];
+            while (p + 1 + sizeof(uint32_t) <= end) {
+                uint32_t n;
+                memcpy(&n, p + 1, sizeof n);
+                interp_write(in, p[0], p + 1 + sizeof n, n);
+                p += 1 + sizeof n + n;
+            }
+        }
+    }
+    free(lens);
+    free(disp);
+    free(all);
+    captured_len = 0;
+}
+
 /* set while a reader reads only this rank's files */
 static int reader_index, reader_count;
 
@@ -161,6 +236,8 @@ int dist_init(int *argc, char ***argv, td_err *err)
     MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
     MPI_Comm_size(MPI_COMM_WORLD, &size_);
     dist_active = true;
+    /* quit() in a script ends every rank with exit(0) */
+    atexit(dist_finalize);
     return 0;
 }
 
@@ -1132,8 +1209,10 @@ static value *read_shared(call_args *a, td_err *err)
         return NULL; /* the reader itself says what is wrong, or there is too little to share */
     reader_index = rank_;
     reader_count = size_;
+    capturing = rank_ != 0;
     value *r = a->fn->fn(a, err);
     reader_index = reader_count = 0;
+    flush_captured(a->in);
     if (!r) {
         sync_ranks(-1, err);
         return NULL;

@@ -79,6 +79,10 @@ void dist_bcast_long(long *v);
  * every rank with the error of the lowest rank that failed. */
 int dist_agree(int rc, td_err *err, int *line, int *col);
 
+/* The output of ranks other than 0: dropped, except what a reader that
+ * shares its files says, which rank 0 prints after its own. */
+void dist_output(int stream, const char *text, size_t len);
+
 /* reg_call's path in distributed mode. */
 value *dist_call(call_args *a, td_err *err);
 

@@ -66,10 +66,8 @@ static void batch_output(int stream, const char *text, size_t len, void *user)
 /* Ranks other than 0 run the same statements silently: rank 0 speaks for all. */
 static void quiet_output(int stream, const char *text, size_t len, void *user)
 {
-    (void)stream;
-    (void)text;
-    (void)len;
     (void)user;
+    dist_output(stream, text, len);
 }
 
 static volatile sig_atomic_t interrupts;
