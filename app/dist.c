@@ -744,6 +744,7 @@ static const dmethod shared_methods[] = {
 };
 
 static const dmethod images_special[] = {{"toseries", DC_SPECIAL}, {"totimeseries", DC_SPECIAL}};
+static const dmethod series_special[] = {{"toimages", DC_SPECIAL}};
 
 static const dmethod images_methods[] = {
     {"squeeze", DC_RECORDS},         {"max_projection", DC_RECORDS}, {"max_min_projection", DC_RECORDS},
@@ -799,8 +800,8 @@ static dclass classify(const call_args *a)
     dclass c = LOOKUP(shared_methods, name);
     if (c == DC_GATHER)
         c = self->kind == V_IMAGES ? LOOKUP(images_methods, name) : LOOKUP(series_methods, name);
-    if (c == DC_GATHER && self->kind == V_IMAGES)
-        c = LOOKUP(images_special, name);
+    if (c == DC_GATHER)
+        c = self->kind == V_IMAGES ? LOOKUP(images_special, name) : LOOKUP(series_special, name);
     int k;
     if ((k = param_index(a, "with_keys")) >= 0 && a->v[k]->kind == V_BOOL && a->v[k]->u.b)
         return DC_GATHER;
@@ -1094,6 +1095,97 @@ static value *toseries_shared(call_args *a, td_err *err)
     return ser ? val_data_part(ser, np) : NULL;
 }
 
+/* Series.toimages with the records shared: the inverse exchange. Each rank
+ * turns its (q, n) records into (n, q) rows (a local transpose), sends
+ * rank r the rows of r's images, and places what arrives from rank s at
+ * s's pixels of each image. NULL with err clear when the general way
+ * applies (labels, fewer images than ranks, a base of one axis). */
+static value *toimages_shared(call_args *a, td_err *err)
+{
+    const value *self = a->self;
+    const dpart *p = self->part;
+    const td_data *d = self->u.data;
+    int64_t n = ser_length(d), npix = p->total, mine = p->counts[rank_];
+    if (d->labels || n < size_ || p->ndim < 3)
+        return NULL;
+    size_t item = td_dtype_size(data_dtype(d));
+    int64_t *img_off = malloc((size_t)size_ * sizeof *img_off), *img_cnt = malloc((size_t)size_ * sizeof *img_cnt);
+    int *scnt = malloc((size_t)size_ * sizeof(int)), *sdisp = malloc((size_t)size_ * sizeof(int));
+    int *rcnt = malloc((size_t)size_ * sizeof(int)), *rdisp = malloc((size_t)size_ * sizeof(int));
+    int rc = img_off && img_cnt && scnt && sdisp && rcnt && rdisp ? 0 : td_err_set(err, TD_EMEMORY, "out of memory");
+    if (rc == 0)
+        rc = check_int(npix * (n / size_ + 1), "elements per rank", err);
+    td_data *rows = NULL; /* (n, q, 1) images: this rank's records transposed */
+    nd_array *recv = NULL, *out = NULL;
+    int64_t q = n / size_, extra = n % size_;
+    if (rc == 0) {
+        int64_t o = 0;
+        for (int r = 0; r < size_; r++) {
+            img_off[r] = o;
+            img_cnt[r] = q + (r < extra);
+            o += img_cnt[r];
+        }
+        int64_t s3[3] = {mine, 1, n};
+        td_data *s3d = data_reshape(d, 3, s3, err);
+        rows = s3d ? ser_toimages(s3d, err) : NULL;
+        data_release(s3d);
+        int64_t rshape[1] = {img_cnt[rank_] * npix};
+        int64_t oshape[ND_MAXDIM];
+        oshape[0] = img_cnt[rank_];
+        for (int i = 0; i < p->ndim - 1; i++)
+            oshape[i + 1] = p->shape[i];
+        recv = rows ? nd_new(data_dtype(d), 1, rshape, err) : NULL;
+        out = recv ? nd_new(data_dtype(d), p->ndim, oshape, err) : NULL;
+        rc = out ? 0 : -1;
+    }
+    if (sync_ranks(rc, err) < 0) {
+        data_release(rows);
+        nd_release(recv);
+        nd_release(out);
+        free(img_off), free(img_cnt), free(scnt), free(sdisp), free(rcnt), free(rdisp);
+        return NULL;
+    }
+    int64_t ro = 0;
+    for (int r = 0; r < size_; r++) {
+        scnt[r] = (int)(img_cnt[r] * mine);
+        sdisp[r] = (int)(img_off[r] * mine);
+        rcnt[r] = (int)(img_cnt[rank_] * p->counts[r]);
+        rdisp[r] = (int)ro;
+        ro += img_cnt[rank_] * p->counts[r];
+    }
+    MPI_Datatype el;
+    MPI_Type_contiguous((int)item, MPI_BYTE, &el);
+    MPI_Type_commit(&el);
+    MPI_Alltoallv(rows->values->data, scnt, sdisp, el, recv->data, rcnt, rdisp, el, MPI_COMM_WORLD);
+    MPI_Type_free(&el);
+    data_release(rows);
+    /* from rank s: (images, q_s) rows; pixel columns [off_s, off_s + q_s) */
+    int64_t pix_off = 0;
+    for (int s = 0; s < size_; s++) {
+        const char *src = (const char *)recv->data + (size_t)rdisp[s] * item;
+        size_t w = (size_t)p->counts[s] * item;
+        for (int64_t t = 0; t < img_cnt[rank_]; t++)
+            memcpy((char *)out->data + ((size_t)t * (size_t)npix + (size_t)pix_off) * item, src + (size_t)t * w, w);
+        pix_off += p->counts[s];
+    }
+    nd_release(recv);
+    td_data *imgs = img_fromarray(out, err);
+    nd_release(out);
+    dpart *np = NULL;
+    if (imgs) {
+        int64_t shape[ND_MAXDIM];
+        shape[0] = n;
+        for (int i = 0; i < p->ndim - 1; i++)
+            shape[i + 1] = p->shape[i];
+        np = part_new(imgs, p->ndim, shape, n);
+        for (int r = 0; r < size_; r++)
+            np->counts[r] = img_cnt[r];
+        np->offset = img_off[rank_];
+    }
+    free(img_off), free(img_cnt), free(scnt), free(sdisp), free(rcnt), free(rdisp);
+    return imgs ? val_data_part(imgs, np) : NULL;
+}
+
 static value *shape_tuple(const dpart *p)
 {
     value *items[ND_MAXDIM];
@@ -1159,6 +1251,11 @@ static value *special(call_args *a, td_err *err)
     if ((!strcmp(name, "toseries") || !strcmp(name, "totimeseries")) && self->kind == V_IMAGES &&
         is_shared(self)) {
         value *r = toseries_shared(a, err);
+        if (r || err->kind != TD_OK)
+            return r;
+    }
+    if (!strcmp(name, "toimages") && self->kind == V_SERIES && is_shared(self)) {
+        value *r = toimages_shared(a, err);
         if (r || err->kind != TD_OK)
             return r;
     }
