@@ -786,6 +786,12 @@ static int param_index(const call_args *a, const char *name)
     return -1;
 }
 
+static const value *arg_named(const call_args *a, const char *name)
+{
+    int k = param_index(a, name);
+    return k >= 0 ? a->v[k] : NULL;
+}
+
 /* The class of this call, with the conditions under which a record-wise
  * method still needs every record (keys, axis 0, masks). */
 static dclass classify(const call_args *a)
@@ -1186,6 +1192,56 @@ static value *toimages_shared(call_args *a, td_err *err)
     return imgs ? val_data_part(imgs, np) : NULL;
 }
 
+/* tobinary / totif / topng with the records shared: rank 0 opens the
+ * output (the overwrite rules, a temporary directory), every rank writes
+ * its own records' files into it, numbered by their place in the whole, and
+ * rank 0 finishes it (conf.json and SUCCESS, then the rename) once all have
+ * written, or removes it when any rank failed. */
+static value *write_shared(call_args *a, const char *format, td_err *err)
+{
+    const value *self = a->self;
+    const dpart *p = self->part;
+    const td_data *d = self->u.data;
+    const value *path = arg_named(a, "path"), *prefix = arg_named(a, "prefix"), *over = arg_named(a, "overwrite");
+    if (!path || path->kind != V_STR)
+        return NULL;
+    const char *pre = prefix && prefix->kind == V_STR ? prefix->u.str.s : NULL;
+    bool series = self->kind == V_SERIES;
+    io_out *o = NULL;
+    int rc = 0;
+    if (rank_ == 0) {
+        o = io_out_begin(path->u.str.s, over && over->kind == V_BOOL && over->u.b, series, err);
+        rc = o ? 0 : -1;
+    }
+    if (sync_ranks(rc, err) < 0)
+        return NULL;
+    char *dir = rank_ == 0 ? strdup(io_out_path(o)) : NULL;
+    long len = dir ? (long)strlen(dir) : 0;
+    dist_bcast_text(&dir, &len);
+    io_out *w = rank_ == 0 ? o : io_out_join(dir, path->u.str.s, err);
+    free(dir);
+    rc = !w ? -1
+         : series ? io_series_write(d, w, pre, p->ndim - 1, p->shape, p->offset, err)
+                  : io_images_write(d, w, format, pre, p->offset, err);
+    if (rank_ != 0)
+        io_out_leave(w);
+    if (sync_ranks(rc, err) < 0) {
+        if (rank_ == 0)
+            io_out_abort(o);
+        return NULL;
+    }
+    rc = 0;
+    if (rank_ == 0) {
+        bool binary = !strcmp(format, "bin");
+        rc = series ? io_out_finish(o, true, p->ndim, p->shape, data_dtype(d), err)
+                    : io_out_finish(o, binary, p->ndim - 1, p->shape + 1, data_dtype(d), err);
+    }
+    /* the others wait for the output to be in place before going on */
+    if (sync_ranks(rc, err) < 0)
+        return NULL;
+    return val_none();
+}
+
 static value *shape_tuple(const dpart *p)
 {
     value *items[ND_MAXDIM];
@@ -1259,16 +1315,18 @@ static value *special(call_args *a, td_err *err)
         if (r || err->kind != TD_OK)
             return r;
     }
-    /* writers: one rank writes the whole, so that files never collide */
-    if (!strcmp(name, "tobinary") || !strcmp(name, "totif") || !strcmp(name, "topng"))
-        return call_gathered(a, true, err);
+    static const struct {
+        const char *name, *format;
+    } writers[] = {{"tobinary", "bin"}, {"totif", "tif"}, {"topng", "png"}};
+    for (size_t i = 0; i < sizeof writers / sizeof *writers; i++)
+        if (!strcmp(name, writers[i].name)) {
+            value *r = is_shared(self) ? write_shared(a, writers[i].format, err) : NULL;
+            if (r || err->kind != TD_OK)
+                return r;
+            /* whole on every rank: rank 0 writes it, the others wait */
+            return call_gathered(a, true, err);
+        }
     return call_gathered(a, false, err);
-}
-
-static const value *arg_named(const call_args *a, const char *name)
-{
-    int k = param_index(a, name);
-    return k >= 0 ? a->v[k] : NULL;
 }
 
 /* td.images.fromtif / frompng / frombinary over at least one file per

@@ -314,7 +314,7 @@ typedef struct imgout_ctx {
     const td_images *d;
     io_out *out;
     const char *prefix;
-    const char *ext;
+    int64_t first;
 } imgout_ctx;
 
 static int tobinary_kernel(void *p, int64_t begin, int64_t end, int thread, td_err *err)
@@ -323,7 +323,7 @@ static int tobinary_kernel(void *p, int64_t begin, int64_t end, int thread, td_e
     size_t bytes = (size_t)data_record_size(c->d) * td_dtype_size(data_dtype(c->d));
     for (int64_t i = begin; i < end; i++) {
         char name[512];
-        snprintf(name, sizeof name, "%s-%05lld.bin", c->prefix, (long long)i);
+        snprintf(name, sizeof name, "%s-%05lld.bin", c->prefix, (long long)(c->first + i));
         if (io_out_write(c->out, name, data_record(c->d, i), bytes, err) < 0)
             return -1;
     }
@@ -345,19 +345,43 @@ static int finish_output(io_out *o, int ndim, const int64_t *shape, td_dtype dty
     return io_out_commit(o, err);
 }
 
+static int write_images_bin(const td_images *d, io_out *o, const char *prefix, int64_t first, td_err *err)
+{
+    imgout_ctx c = {.d = d, .out = o, .prefix = prefix ? prefix : "image", .first = first};
+    return td_par_for(data_nrecords(d), 1, tobinary_kernel, &c, err);
+}
+
+int io_images_write(const td_images *d, io_out *o, const char *format, const char *prefix, int64_t first,
+                    td_err *err)
+{
+    if (d->kind != TD_IMAGES)
+        return td_err_set(err, TD_ETYPE, "writing images needs Images");
+    if (!strcmp(format, "bin"))
+        return write_images_bin(d, o, prefix, first, err);
+    if (!strcmp(format, "tif"))
+        return io_images_write_tif(d, o, prefix, first, err);
+    if (!strcmp(format, "png"))
+        return io_images_write_png(d, o, prefix, first, err);
+    return td_err_set(err, TD_EVALUE, "no image format '%s'", format);
+}
+
+int io_out_finish(io_out *o, bool binary, int ndim, const int64_t *shape, td_dtype dtype, td_err *err)
+{
+    return binary ? finish_output(o, ndim, shape, dtype, err) : io_out_commit(o, err);
+}
+
 int io_images_tobinary(const td_images *d, const char *path, const char *prefix, bool overwrite, td_err *err)
 {
     if (d->kind != TD_IMAGES)
         return td_err_set(err, TD_ETYPE, "images tobinary needs Images");
-    imgout_ctx c = {.d = d, .prefix = prefix ? prefix : "image"};
-    c.out = io_out_begin(path, overwrite, false, err);
-    if (!c.out)
+    io_out *o = io_out_begin(path, overwrite, false, err);
+    if (!o)
         return -1;
-    if (td_par_for(data_nrecords(d), 1, tobinary_kernel, &c, err) < 0) {
-        io_out_abort(c.out);
+    if (write_images_bin(d, o, prefix, 0, err) < 0) {
+        io_out_abort(o);
         return -1;
     }
-    return finish_output(c.out, data_ndim(d) - 1, data_shape(d) + 1, data_dtype(d), err);
+    return finish_output(o, data_ndim(d) - 1, data_shape(d) + 1, data_dtype(d), err);
 }
 
 /* --- Series ------------------------------------------------------------------------- */
@@ -520,6 +544,30 @@ done:
     return out;
 }
 
+int io_series_write(const td_series *d, io_out *o, const char *prefix, int nbase, const int64_t *base_shape,
+                    int64_t first, td_err *err)
+{
+    if (d->kind != TD_SERIES)
+        return td_err_set(err, TD_ETYPE, "series tobinary needs Series");
+    if (data_nrecords(d) == 0)
+        return 0;
+    /* Thunder names a file by its first record's key: "-%05d" per base axis */
+    int64_t key[ND_MAXDIM];
+    for (int k = nbase - 1; k >= 0; k--) {
+        key[k] = base_shape[k] > 0 ? first % base_shape[k] : 0;
+        first = base_shape[k] > 0 ? first / base_shape[k] : 0;
+    }
+    char name[512];
+    int n = snprintf(name, sizeof name, "%s", prefix ? prefix : "series");
+    for (int k = 0; k < nbase && n < (int)sizeof name - 32; k++)
+        n += snprintf(name + n, sizeof name - (size_t)n, "-%05lld", (long long)key[k]);
+    snprintf(name + n, sizeof name - (size_t)n, ".bin");
+    nd_array *v = data_values(d, err);
+    int rc = v ? io_out_write(o, name, v->data, nd_nbytes(v), err) : -1;
+    nd_release(v);
+    return rc;
+}
+
 int io_series_tobinary(const td_series *d, const char *path, const char *prefix, bool overwrite, td_err *err)
 {
     if (d->kind != TD_SERIES)
@@ -527,22 +575,9 @@ int io_series_tobinary(const td_series *d, const char *path, const char *prefix,
     io_out *o = io_out_begin(path, overwrite, true, err);
     if (!o)
         return -1;
-    int nbase = data_ndim(d) - 1;
-    if (data_nrecords(d) > 0) {
-        /* Thunder names the one local file by the first record's key: a
-         * "-00000" per base axis. */
-        char name[512];
-        int n = snprintf(name, sizeof name, "%s", prefix ? prefix : "series");
-        for (int k = 0; k < nbase && n < (int)sizeof name - 16; k++)
-            n += snprintf(name + n, sizeof name - (size_t)n, "-00000");
-        snprintf(name + n, sizeof name - (size_t)n, ".bin");
-        nd_array *v = data_values(d, err);
-        int rc = v ? io_out_write(o, name, v->data, nd_nbytes(v), err) : -1;
-        nd_release(v);
-        if (rc < 0) {
-            io_out_abort(o);
-            return -1;
-        }
+    if (io_series_write(d, o, prefix, data_ndim(d) - 1, data_shape(d), 0, err) < 0) {
+        io_out_abort(o);
+        return -1;
     }
     return finish_output(o, data_ndim(d), data_shape(d), data_dtype(d), err);
 }

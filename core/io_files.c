@@ -890,6 +890,42 @@ int io_out_write(io_out *o, const char *name, const void *bytes, size_t len, td_
     return 0;
 }
 
+const char *io_out_path(const io_out *o)
+{
+    return o->tmp;
+}
+
+io_out *io_out_join(const char *tmpdir, const char *target, td_err *err)
+{
+    io_out *o = calloc(1, sizeof *o);
+    if (!o || !(o->tmp = strdup(tmpdir)) || !(o->target = strdup(target))) {
+        if (o)
+            free(o->tmp);
+        free(o);
+        td_err_set(err, TD_EMEMORY, "out of memory");
+        return NULL;
+    }
+    o->tmpfd = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (o->tmpfd < 0) {
+        io_errno_err(err, target, "could not open the output being written", errno);
+        free(o->tmp);
+        free(o->target);
+        free(o);
+        return NULL;
+    }
+    return o;
+}
+
+void io_out_leave(io_out *o)
+{
+    if (!o)
+        return;
+    close(o->tmpfd);
+    free(o->tmp);
+    free(o->target);
+    free(o);
+}
+
 void io_out_abort(io_out *o)
 {
     if (!o)

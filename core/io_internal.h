@@ -48,20 +48,20 @@ int io_par_files(int64_t n, io_file_fn fn, void *ctx, td_err *err);
 
 /* --- output directories (io_files.c) -------------------------------------- */
 
-typedef struct io_out io_out;
+/* io_out_begin (thunder/io.h) checks the target against the overwrite
+ * rules and creates an empty temporary sibling to fill; io_out_abort
+ * removes everything written so far and frees o. */
 
-/* Checks the target against the overwrite rules and creates an empty
- * temporary sibling to fill. series: Thunder's Series wording for an
- * existing path. */
-io_out *io_out_begin(const char *path, bool overwrite, bool series, td_err *err);
 /* Writes one complete file into the output (thread-safe): created
  * exclusively, every write checked, synced and closed. */
 int io_out_write(io_out *o, const char *name, const void *bytes, size_t len, td_err *err);
 /* Syncs and renames the directory into place (replacing the old output);
  * frees o whatever happens. */
 int io_out_commit(io_out *o, td_err *err);
-/* Removes everything written so far; frees o. */
-void io_out_abort(io_out *o);
+
+/* The image writers' files, numbered from first (io_images_write). */
+int io_images_write_tif(const td_images *d, io_out *o, const char *prefix, int64_t first, td_err *err);
+int io_images_write_png(const td_images *d, io_out *o, const char *prefix, int64_t first, td_err *err);
 
 /* Thunder's conf.json text: json.dumps({'shape': [...], 'dtype': ...},
  * indent=2). Returns the length written into buf (0 when it does not fit). */

@@ -265,6 +265,7 @@ typedef struct png_wctx {
     const char *prefix;
     uint32_t w, h;
     int ch;
+    int64_t first;
 } png_wctx;
 
 static int topng_kernel(void *p, int64_t begin, int64_t end, int thread, td_err *err)
@@ -282,7 +283,7 @@ static int topng_kernel(void *p, int64_t begin, int64_t end, int thread, td_err 
     int rc = 0;
     for (int64_t i = begin; i < end && rc == 0; i++) {
         char name[512];
-        snprintf(name, sizeof name, "%s-%05lld.png", c->prefix, (long long)i);
+        snprintf(name, sizeof name, "%s-%05lld.png", c->prefix, (long long)(c->first + i));
         const uint8_t *src = data_record(c->d, i);
         if (dt != TD_UINT8) {
             nd_convert(tmp, TD_FLOAT64, src, dt, n);
@@ -300,7 +301,8 @@ static int topng_kernel(void *p, int64_t begin, int64_t end, int thread, td_err 
     return rc;
 }
 
-int io_images_topng(const td_images *d, const char *path, const char *prefix, bool overwrite, td_err *err)
+/* What PNG can hold: 2-D images, or (H, W, 3|4) as RGB/RGBA. */
+static int png_check(const td_images *d, td_err *err)
 {
     if (d->kind != TD_IMAGES)
         return td_err_set(err, TD_ETYPE, "topng needs Images");
@@ -317,17 +319,35 @@ int io_images_topng(const td_images *d, const char *path, const char *prefix, bo
     if (s[0] < 1 || s[1] < 1 || s[0] > 0x7fffffff || s[1] > 0x7fffffff)
         return td_err_set(err, TD_EVALUE, "images of %lld x %lld pixels cannot be written to PNG",
                           (long long)s[0], (long long)s[1]);
+    return 0;
+}
+
+int io_images_write_png(const td_images *d, io_out *o, const char *prefix, int64_t first, td_err *err)
+{
+    if (png_check(d, err) < 0)
+        return -1;
+    const int64_t *s = data_shape(d) + 1;
+    int nd = data_ndim(d) - 1;
     png_wctx c = {.d = d,
+                  .out = o,
                   .prefix = prefix ? prefix : "image",
                   .h = (uint32_t)s[0],
                   .w = (uint32_t)s[1],
-                  .ch = nd == 3 ? (int)s[2] : 1};
-    c.out = io_out_begin(path, overwrite, false, err);
-    if (!c.out)
+                  .ch = nd == 3 ? (int)s[2] : 1,
+                  .first = first};
+    return td_par_for(data_nrecords(d), 1, topng_kernel, &c, err);
+}
+
+int io_images_topng(const td_images *d, const char *path, const char *prefix, bool overwrite, td_err *err)
+{
+    if (png_check(d, err) < 0)
         return -1;
-    if (td_par_for(data_nrecords(d), 1, topng_kernel, &c, err) < 0) {
-        io_out_abort(c.out);
+    io_out *o = io_out_begin(path, overwrite, false, err);
+    if (!o)
+        return -1;
+    if (io_images_write_png(d, o, prefix, 0, err) < 0) {
+        io_out_abort(o);
         return -1;
     }
-    return io_out_commit(c.out, err);
+    return io_out_commit(o, err);
 }

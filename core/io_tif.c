@@ -786,6 +786,7 @@ typedef struct tif_wctx {
     io_out *out;
     const char *prefix;
     tif_layout layout;
+    int64_t first;
 } tif_wctx;
 
 static int totif_kernel(void *p, int64_t begin, int64_t end, int thread, td_err *err)
@@ -793,7 +794,7 @@ static int totif_kernel(void *p, int64_t begin, int64_t end, int thread, td_err 
     tif_wctx *c = p;
     for (int64_t i = begin; i < end; i++) {
         char name[512];
-        snprintf(name, sizeof name, "%s-%05lld.tif", c->prefix, (long long)i);
+        snprintf(name, sizeof name, "%s-%05lld.tif", c->prefix, (long long)(c->first + i));
         tif_mem m = {0};
         int rc = tif_encode(data_record(c->d, i), data_dtype(c->d), &c->layout, data_ndim(c->d) - 1,
                             data_shape(c->d) + 1, name, &m, err);
@@ -806,19 +807,29 @@ static int totif_kernel(void *p, int64_t begin, int64_t end, int thread, td_err 
     return 0;
 }
 
-int io_images_totif(const td_images *d, const char *path, const char *prefix, bool overwrite, td_err *err)
+int io_images_write_tif(const td_images *d, io_out *o, const char *prefix, int64_t first, td_err *err)
 {
-    tif_wctx c = {.d = d, .prefix = prefix ? prefix : "image"};
+    tif_wctx c = {.d = d, .out = o, .prefix = prefix ? prefix : "image", .first = first};
     if (d->kind != TD_IMAGES)
         return td_err_set(err, TD_ETYPE, "totif needs Images");
     if (tif_layout_of(d, &c.layout, err) < 0)
         return -1;
-    c.out = io_out_begin(path, overwrite, false, err);
-    if (!c.out)
+    return td_par_for(data_nrecords(d), 1, totif_kernel, &c, err);
+}
+
+int io_images_totif(const td_images *d, const char *path, const char *prefix, bool overwrite, td_err *err)
+{
+    tif_layout check;
+    if (d->kind != TD_IMAGES)
+        return td_err_set(err, TD_ETYPE, "totif needs Images");
+    if (tif_layout_of(d, &check, err) < 0)
         return -1;
-    if (td_par_for(data_nrecords(d), 1, totif_kernel, &c, err) < 0) {
-        io_out_abort(c.out);
+    io_out *o = io_out_begin(path, overwrite, false, err);
+    if (!o)
+        return -1;
+    if (io_images_write_tif(d, o, prefix, 0, err) < 0) {
+        io_out_abort(o);
         return -1;
     }
-    return io_out_commit(c.out, err);
+    return io_out_commit(o, err);
 }

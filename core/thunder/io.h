@@ -152,6 +152,37 @@ int io_images_topng(const td_images *d, const char *path, const char *prefix, bo
  * SUCCESS. */
 int io_series_tobinary(const td_series *d, const char *path, const char *prefix, bool overwrite, td_err *err);
 
+/* --- one output written by several processes (distributed mode) --------- */
+
+/* The writers above, in steps, so that processes holding different records
+ * write one output together: the opener checks the overwrite rules and
+ * makes an empty temporary directory (io_out_begin); the others reach it by
+ * its path (io_out_join); each writes the files of its own records, named
+ * by their numbers in the whole (first is the number of d's first record);
+ * once all have written, the opener finishes (conf.json and SUCCESS for the
+ * binary format, then the directory goes into place) or aborts (everything
+ * written is removed). */
+typedef struct io_out io_out;
+io_out *io_out_begin(const char *path, bool overwrite, bool series, td_err *err);
+/* The temporary directory the processes fill. */
+const char *io_out_path(const io_out *o);
+/* Another process's handle on the opener's temporary directory tmpdir
+ * (target: the output's final path, for messages); io_out_leave frees it
+ * and leaves the files. */
+io_out *io_out_join(const char *tmpdir, const char *target, td_err *err);
+void io_out_leave(io_out *o);
+/* format: "bin", "tif" or "png"; checks d as the writer above does. */
+int io_images_write(const td_images *d, io_out *o, const char *format, const char *prefix, int64_t first,
+                    td_err *err);
+/* One file for d's records, named by the key of record number first of
+ * the whole's base shape (base_shape, nbase axes): PREFIX-I-J...bin. */
+int io_series_write(const td_series *d, io_out *o, const char *prefix, int nbase, const int64_t *base_shape,
+                    int64_t first, td_err *err);
+/* binary: conf.json {"shape", "dtype"} with ndim/shape/dtype, and SUCCESS.
+ * Frees o whatever happens. */
+int io_out_finish(io_out *o, bool binary, int ndim, const int64_t *shape, td_dtype dtype, td_err *err);
+void io_out_abort(io_out *o);
+
 /* Forgets the directories read so far (they are otherwise protected from
  * overwrite for the life of the process). */
 void io_sources_clear(void);

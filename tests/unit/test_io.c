@@ -830,6 +830,82 @@ static void test_series_tobinary(void **state)
     data_release(s);
 }
 
+/* One output written in parts, as the ranks of a distributed run write it: the opener's
+ * temporary directory, a joined handle, files numbered by their place in the whole. */
+static void test_shared_output(void **state)
+{
+    (void)state;
+    td_err e;
+    td_images *d = images_of(TD_INT16, 4, (int64_t[]){5, 2, 3, 4});
+    const char *fmts[] = {"bin", "tif", "png"};
+    for (int f = 0; f < 3; f++) {
+        const td_images *use = d;
+        td_images *u8 = NULL;
+        if (f == 2) { /* PNG of 2-D images */
+            u8 = images_of(TD_UINT8, 3, (int64_t[]){5, 3, 4});
+            use = u8;
+        }
+        char out[1024];
+        snprintf(out, sizeof out, "%s", tp("shared-%s", fmts[f]));
+        io_out *o = io_out_begin(out, false, false, &e);
+        CHECK_OK(o, &e);
+        /* records 0-1 through the opener, 2-4 through a joined handle */
+        td_images *head = NULL, *tail = NULL;
+        nd_array *h = data_record_range(use, 0, 2, &e), *t = data_record_range(use, 2, 5, &e);
+        head = img_fromarray(h, &e);
+        tail = img_fromarray(t, &e);
+        nd_release(h);
+        nd_release(t);
+        CHECK_OK(io_images_write(head, o, fmts[f], NULL, 0, &e) == 0, &e);
+        io_out *j = io_out_join(io_out_path(o), out, &e);
+        CHECK_OK(j, &e);
+        CHECK_OK(io_images_write(tail, j, fmts[f], NULL, 2, &e) == 0, &e);
+        io_out_leave(j);
+        assert_false(exists(out)); /* nothing in place before the opener finishes */
+        CHECK_OK(io_out_finish(o, f == 0, data_ndim(use) - 1, data_shape(use) + 1, data_dtype(use), &e) == 0, &e);
+        td_images *back = f == 0   ? io_images_frombinary(out, NULL, 0, NULL, -1, NULL, 'C', 0, &e)
+                          : f == 1 ? io_images_fromtif(out, NULL, 0, false, &e)
+                                   : io_images_frompng(out, NULL, &e);
+        CHECK_OK(back, &e);
+        assert_same_data(use, back);
+        data_release(back);
+        data_release(head);
+        data_release(tail);
+        data_release(u8);
+    }
+    assert_true(exists(tp("shared-bin/image-00004.bin")));
+    assert_true(exists(tp("shared-bin/SUCCESS")));
+    /* a failed part: the opener aborts and nothing remains */
+    io_out *o = io_out_begin(tp("shared-abort"), false, false, &e);
+    CHECK_OK(o, &e);
+    CHECK_OK(io_images_write(d, o, "bin", NULL, 0, &e) == 0, &e);
+    expect_fail(io_images_write(d, o, "bin", NULL, 0, &e), &e, TD_EIO, "image-00000.bin");
+    io_out_abort(o);
+    assert_false(exists(tp("shared-abort")));
+    /* Series parts: one file per part, named by its first record's key */
+    td_series *s = ser_fromarray(d->values, NULL, &e); /* base (5, 2, 3), length 4 */
+    CHECK_OK(s, &e);
+    nd_array *first = data_record_range(s, 0, 7, &e), *rest = data_record_range(s, 7, 30, &e);
+    td_series *s1 = ser_fromarray(first, NULL, &e), *s2 = ser_fromarray(rest, NULL, &e);
+    nd_release(first);
+    nd_release(rest);
+    o = io_out_begin(tp("shared-series"), false, true, &e);
+    CHECK_OK(o, &e);
+    CHECK_OK(io_series_write(s1, o, NULL, 3, data_shape(s), 0, &e) == 0, &e);
+    CHECK_OK(io_series_write(s2, o, NULL, 3, data_shape(s), 7, &e) == 0, &e);
+    CHECK_OK(io_out_finish(o, true, data_ndim(s), data_shape(s), data_dtype(s), &e) == 0, &e);
+    assert_true(exists(tp("shared-series/series-00000-00000-00000.bin")));
+    assert_true(exists(tp("shared-series/series-00001-00000-00001.bin"))); /* record 7 = (1, 0, 1) */
+    td_series *sb = io_series_frombinary(tp("shared-series"), "bin", NULL, 0, NULL, -1, 0, &e);
+    CHECK_OK(sb, &e);
+    assert_same_data(s, sb);
+    data_release(sb);
+    data_release(s1);
+    data_release(s2);
+    data_release(s);
+    data_release(d);
+}
+
 /* --- TIFF and PNG variants made with libtiff and libpng --------------------------------- */
 
 typedef struct tspec {
@@ -1491,6 +1567,7 @@ int main(void)
         cmocka_unit_test(test_mutations),
         cmocka_unit_test(test_overwrite_rules),
         cmocka_unit_test(test_writer_failures),
+        cmocka_unit_test(test_shared_output),
     };
     /* libtiff's default handlers would print the warnings of the files we make. */
     TIFFSetWarningHandler(NULL);
