@@ -591,11 +591,13 @@ static td_dtype combine_dtype;
         default: break;                                                                                      \
         }                                                                                                    \
     }
-/* len counts bytes (the buffers go as MPI_BYTE); x is in, y is inout. */
+/* len counts elements (one datatype of the element's bytes, so that MPI
+ * never splits an element between two pieces of a pipelined reduction); x
+ * is in, y is inout. */
 #define COMBINE_T(T, EXPR)                                                                                   \
     do {                                                                                                     \
         T *x = in, *y = inout;                                                                               \
-        for (int i = 0; i < *len / (int)sizeof(T); i++) {                                                    \
+        for (int i = 0; i < *len; i++) {                                                                     \
             T a = x[i], b = y[i];                                                                            \
             y[i] = (T)(EXPR);                                                                                \
         }                                                                                                    \
@@ -612,15 +614,17 @@ static void allreduce_array(nd_array *a, MPI_User_function *fn)
 {
     MPI_Op op;
     MPI_Op_create(fn, 1, &op);
+    MPI_Datatype el;
+    MPI_Type_contiguous((int)nd_itemsize(a), MPI_BYTE, &el);
+    MPI_Type_commit(&el);
     combine_dtype = a->dtype;
-    size_t bytes = (size_t)a->size * nd_itemsize(a);
     size_t item = nd_itemsize(a);
-    size_t step = ((size_t)1 << 30) / item * item;
-    for (size_t done = 0; done < bytes;) {
-        int n = bytes - done > step ? (int)step : (int)(bytes - done);
-        MPI_Allreduce(MPI_IN_PLACE, (char *)a->data + done, n, MPI_BYTE, op, MPI_COMM_WORLD);
-        done += (size_t)n;
+    for (int64_t done = 0; done < a->size;) {
+        int n = a->size - done > (1 << 27) ? 1 << 27 : (int)(a->size - done);
+        MPI_Allreduce(MPI_IN_PLACE, (char *)a->data + (size_t)done * item, n, el, op, MPI_COMM_WORLD);
+        done += n;
     }
+    MPI_Type_free(&el);
     MPI_Op_free(&op);
 }
 
