@@ -125,104 +125,26 @@ bool dist_can_gather(void)
 
 #else /* HAVE_MPI */
 
-#include <math.h>
 #include <mpi.h>
 #include <omp.h>
 
-#include "strbuf.h"
+#include "dist_internal.h"
 
-static int rank_, size_;
+int dist_me, dist_nranks;
 /* Calls through the registry nest (a lambda calls methods); only the
  * outermost call of a statement takes part in collectives. */
 static _Thread_local int depth;
 /* An agreement inside this statement saw another rank's failure: this
  * rank's error is a consequence, not the one to report. */
 static bool remote_failure;
-/* What a rank other than 0 writes while its output is wanted (warnings of
- * a reader reading this rank's files): chunks of stream, length, text. */
-static char *captured;
-static size_t captured_len, captured_cap;
-static bool capturing;
-
-void dist_output(int stream, const char *text, size_t len)
-{
-    if (!capturing)
-        return;
-    size_t need = captured_len + 1 + sizeof(uint32_t) + len;
-    if (need > captured_cap) {
-        size_t cap = captured_cap ? captured_cap : 4096;
-        while (cap < need)
-            cap *= 2;
-        char *c = realloc(captured, cap);
-        if (!c)
-            return; /* a warning lost is better than a rank lost */
-        captured = c;
-        captured_cap = cap;
-    }
-    uint32_t n = (uint32_t)len;
-    captured[captured_len++] = (char)stream;
-    memcpy(captured + captured_len, &n, sizeof n);
-    captured_len += sizeof n;
-    memcpy(captured + captured_len, text, len);
-    captured_len += len;
-}
-
-/* Rank 0 writes what the other ranks captured, in rank order (their files
- * come after rank 0's, so the warnings keep the order of the files). */
-static void flush_captured(interp *in)
-{
-    capturing = false;
-    int len = (int)captured_len;
-    int *lens = rank_ == 0 ? calloc((size_t)size_, sizeof *lens) : NULL;
-    MPI_Gather(&len, 1, MPI_INT, lens, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    int *disp = NULL;
-    char *all = NULL;
-    if (rank_ == 0) {
-        disp = calloc((size_t)size_, sizeof *disp);
-        int total = 0;
-        for (int i = 0; i < size_; i++) {
-            disp[i] = total;
-            total += lens[i];
-        }
-        all = malloc((size_t)total + 1);
-        if (!lens || !disp || !all)
-            MPI_Abort(MPI_COMM_WORLD, 1);
-    }
-    MPI_Gatherv(captured, len, MPI_CHAR, all, lens, disp, MPI_CHAR, 0, MPI_COMM_WORLD);
-    if (rank_ == 0) {
-        for (int r = 1; r < size_; r++) {
-            const char *p = all + disp[r], *end = p + lens[r];
-            while (p + 1 + sizeof(uint32_t) <= end) {
-                uint32_t n;
-                memcpy(&n, p + 1, sizeof n);
-                interp_write(in, p[0], p + 1 + sizeof n, n);
-                p += 1 + sizeof n + n;
-            }
-        }
-    }
-    free(lens);
-    free(disp);
-    free(all);
-    captured_len = 0;
-}
-
-/* set while a reader reads only this rank's files */
-static int reader_index, reader_count;
-
-void dist_reader_part(int *index, int *count)
-{
-    *index = reader_index;
-    *count = reader_count;
-}
-
 int dist_rank(void)
 {
-    return rank_;
+    return dist_me;
 }
 
 int dist_size(void)
 {
-    return dist_active ? size_ : 1;
+    return dist_active ? dist_nranks : 1;
 }
 
 int dist_init(int *argc, char ***argv, td_err *err)
@@ -233,8 +155,8 @@ int dist_init(int *argc, char ***argv, td_err *err)
     if (MPI_Init_thread(argc, argv, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS)
         return td_err_set(err, TD_ERUNTIME, "MPI failed to start");
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_ARE_FATAL);
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
-    MPI_Comm_size(MPI_COMM_WORLD, &size_);
+    MPI_Comm_rank(MPI_COMM_WORLD, &dist_me);
+    MPI_Comm_size(MPI_COMM_WORLD, &dist_nranks);
     dist_active = true;
     /* quit() in a script ends every rank with exit(0) */
     atexit(dist_finalize);
@@ -282,11 +204,11 @@ int dist_bcast_text(char **src, long *len)
 {
     MPI_Bcast(len, 1, MPI_LONG, 0, MPI_COMM_WORLD);
     if (*len < 0) {
-        if (rank_)
+        if (dist_me)
             *src = NULL;
         return 0;
     }
-    if (rank_) {
+    if (dist_me) {
         *src = malloc((size_t)*len + 1);
         if (!*src) {
             fprintf(stderr, "thunder: out of memory\n");
@@ -312,13 +234,13 @@ int dist_bcast_text(char **src, long *len)
  * ranks are there. */
 static void vote(int failed, int at_end, int out[3])
 {
-    int in[3] = {failed, !at_end, failed ? -rank_ : -size_};
+    int in[3] = {failed, !at_end, failed ? -dist_me : -dist_nranks};
     MPI_Allreduce(in, out, 3, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
 }
 
 /* Before a collective inside a statement: rc is this rank's state (-1 with
  * err set when it cannot take part). Returns 0 when every rank can. */
-static int sync_ranks(int rc, td_err *err)
+int dist_sync(int rc, td_err *err)
 {
     int out[3];
     vote(rc < 0, 0, out);
@@ -346,7 +268,7 @@ int dist_agree(int rc, td_err *err, int *line, int *col)
         char msg[TD_ERRMSG_MAX];
     } e;
     int from = -out[2];
-    if (rank_ == from) {
+    if (dist_me == from) {
         e.kind = err->kind;
         e.line = *line;
         e.col = *col;
@@ -363,22 +285,21 @@ int dist_agree(int rc, td_err *err, int *line, int *col)
 
 /* --- partitions ----------------------------------------------------------------------------- */
 
-static bool is_data(const value *v)
+bool dist_is_data(const value *v)
 {
     return v && (v->kind == V_IMAGES || v->kind == V_SERIES);
 }
 
 /* Holds a share of records (not all of them). */
-static bool is_shared(const value *v)
+bool dist_is_shared(const value *v)
 {
-    return is_data(v) && v->part && !v->part->replicated;
+    return dist_is_data(v) && v->part && !v->part->replicated;
 }
 
-static dpart *part_new(const td_data *full_shape_of, int ndim, const int64_t *shape, int64_t total)
+dpart *dist_part_new(int ndim, const int64_t *shape, int64_t total)
 {
-    (void)full_shape_of;
     dpart *p = calloc(1, sizeof *p);
-    int64_t *c = calloc((size_t)size_, sizeof *c);
+    int64_t *c = calloc((size_t)dist_nranks, sizeof *c);
     if (!p || !c) {
         fprintf(stderr, "thunder: out of memory\n");
         abort();
@@ -392,11 +313,11 @@ static dpart *part_new(const td_data *full_shape_of, int ndim, const int64_t *sh
 
 static void part_even(dpart *p)
 {
-    int64_t q = p->total / size_, r = p->total % size_;
+    int64_t q = p->total / dist_nranks, r = p->total % dist_nranks;
     p->offset = 0;
-    for (int i = 0; i < size_; i++) {
+    for (int i = 0; i < dist_nranks; i++) {
         p->counts[i] = q + (i < r);
-        if (i < rank_)
+        if (i < dist_me)
             p->offset += p->counts[i];
     }
 }
@@ -434,18 +355,18 @@ static td_data *slice_records(const td_data *d, int64_t off, int64_t n, td_err *
 /* A whole Images/Series that every rank holds (the same on each) becomes
  * this rank's share; with fewer records than ranks it stays whole. Takes
  * over full. */
-static value *distribute(td_data *full, td_err *err)
+value *dist_distribute(td_data *full, td_err *err)
 {
     int64_t n = data_nrecords(full);
-    dpart *p = part_new(full, data_ndim(full), data_shape(full), n);
-    if (n < size_) {
+    dpart *p = dist_part_new(data_ndim(full), data_shape(full), n);
+    if (n < dist_nranks) {
         p->replicated = true;
-        for (int i = 0; i < size_; i++)
+        for (int i = 0; i < dist_nranks; i++)
             p->counts[i] = n;
         return val_data_part(full, p);
     }
     part_even(p);
-    td_data *share = slice_records(full, p->offset, p->counts[rank_], err);
+    td_data *share = slice_records(full, p->offset, p->counts[dist_me], err);
     data_release(full);
     if (!share) {
         dist_part_free(p);
@@ -455,7 +376,7 @@ static value *distribute(td_data *full, td_err *err)
 }
 
 /* MPI counts are ints: records per rank and bytes per record must fit. */
-static int check_int(int64_t v, const char *what, td_err *err)
+int dist_check_int(int64_t v, const char *what, td_err *err)
 {
     if (v > INT32_MAX)
         return td_err_set(err, TD_EVALUE, "too many %s for MPI in one message (%lld)", what, (long long)v);
@@ -470,18 +391,18 @@ static void allgather_records(const void *mine, const int64_t *counts, size_t by
     MPI_Datatype rec;
     MPI_Type_contiguous((int)bytes, MPI_BYTE, &rec);
     MPI_Type_commit(&rec);
-    int *cnt = malloc((size_t)size_ * sizeof *cnt), *disp = malloc((size_t)size_ * sizeof *disp);
+    int *cnt = malloc((size_t)dist_nranks * sizeof *cnt), *disp = malloc((size_t)dist_nranks * sizeof *disp);
     if (!cnt || !disp) {
         fprintf(stderr, "thunder: out of memory\n");
         MPI_Abort(MPI_COMM_WORLD, 1);
     }
     int64_t off = 0;
-    for (int i = 0; i < size_; i++) {
+    for (int i = 0; i < dist_nranks; i++) {
         cnt[i] = (int)counts[i];
         disp[i] = (int)off;
         off += counts[i];
     }
-    MPI_Allgatherv(mine, cnt[rank_], rec, out, cnt, disp, rec, MPI_COMM_WORLD);
+    MPI_Allgatherv(mine, cnt[dist_me], rec, out, cnt, disp, rec, MPI_COMM_WORLD);
     free(cnt);
     free(disp);
     MPI_Type_free(&rec);
@@ -491,7 +412,7 @@ td_data *dist_gather_data(const value *v, td_err *err)
 {
     const dpart *p = v->part;
     const td_data *d = v->u.data;
-    if (!is_shared(v))
+    if (!dist_is_shared(v))
         return data_retain((td_data *)d);
     int64_t rshape[ND_MAXDIM + 1];
     int nlead = data_nlead(d), rnd = 1;
@@ -499,14 +420,14 @@ td_data *dist_gather_data(const value *v, td_err *err)
     for (int i = nlead; i < data_ndim(d); i++)
         rshape[rnd++] = data_shape(d)[i];
     size_t recbytes = (size_t)data_record_size(d) * td_dtype_size(data_dtype(d));
-    int rc = check_int(p->total, "records", err);
+    int rc = dist_check_int(p->total, "records", err);
     if (rc == 0)
-        rc = check_int((int64_t)recbytes, "bytes per record", err);
+        rc = dist_check_int((int64_t)recbytes, "bytes per record", err);
     nd_array *all = rc == 0 ? nd_new(data_dtype(d), rnd, rshape, err) : NULL;
     nd_array *labels = NULL;
     if (all && d->labels)
         labels = nd_new(d->labels->dtype, 1, &p->total, err);
-    if (sync_ranks(all && (!d->labels || labels) ? 0 : -1, err) < 0) {
+    if (dist_sync(all && (!d->labels || labels) ? 0 : -1, err) < 0) {
         nd_release(all);
         nd_release(labels);
         return NULL;
@@ -532,7 +453,7 @@ static value *rebalance(value *v, td_err *err)
 {
     td_data *all = dist_gather_data(v, err);
     val_release(v);
-    return all ? distribute(all, err) : NULL;
+    return all ? dist_distribute(all, err) : NULL;
 }
 
 /* --- arrays from one rank --------------------------------------------------------------------- */
@@ -544,16 +465,16 @@ static int bcast_array(nd_array **a, int root, td_err *err)
         int dtype, ndim;
         int64_t shape[ND_MAXDIM];
     } h = {0, 0, {0}};
-    if (rank_ == root) {
+    if (dist_me == root) {
         h.dtype = (*a)->dtype;
         h.ndim = (*a)->ndim;
         memcpy(h.shape, (*a)->shape, sizeof h.shape);
     }
     MPI_Bcast(&h, (int)sizeof h, MPI_BYTE, root, MPI_COMM_WORLD);
-    if (rank_ != root)
+    if (dist_me != root)
         *a = nd_new((td_dtype)h.dtype, h.ndim, h.shape, err);
-    if (sync_ranks(*a ? 0 : -1, err) < 0) {
-        if (rank_ != root) {
+    if (dist_sync(*a ? 0 : -1, err) < 0) {
+        if (dist_me != root) {
             nd_release(*a);
             *a = NULL;
         }
@@ -566,160 +487,6 @@ static int bcast_array(nd_array **a, int root, td_err *err)
         done += (size_t)n;
     }
     return 0;
-}
-
-/* --- reductions across records ------------------------------------------------------------------ */
-
-static td_dtype combine_dtype;
-
-#define COMBINE(NAME, EXPR)                                                                                  \
-    static void NAME(void *in, void *inout, int *len, MPI_Datatype *dt)                                    \
-    {                                                                                                        \
-        (void)dt;                                                                                            \
-        switch (combine_dtype) {                                                                             \
-        case TD_BOOL:                                                                                        \
-        case TD_UINT8: COMBINE_T(uint8_t, EXPR); break;                                                      \
-        case TD_INT8: COMBINE_T(int8_t, EXPR); break;                                                        \
-        case TD_UINT16: COMBINE_T(uint16_t, EXPR); break;                                                    \
-        case TD_INT16: COMBINE_T(int16_t, EXPR); break;                                                      \
-        case TD_UINT32: COMBINE_T(uint32_t, EXPR); break;                                                    \
-        case TD_INT32: COMBINE_T(int32_t, EXPR); break;                                                      \
-        case TD_UINT64: COMBINE_T(uint64_t, EXPR); break;                                                    \
-        case TD_INT64: COMBINE_T(int64_t, EXPR); break;                                                      \
-        case TD_FLOAT32: COMBINE_T(float, EXPR); break;                                                      \
-        case TD_FLOAT64: COMBINE_T(double, EXPR); break;                                                     \
-        default: break;                                                                                      \
-        }                                                                                                    \
-    }
-/* len counts elements (one datatype of the element's bytes, so that MPI
- * never splits an element between two pieces of a pipelined reduction); x
- * is in, y is inout. */
-#define COMBINE_T(T, EXPR)                                                                                   \
-    do {                                                                                                     \
-        T *x = in, *y = inout;                                                                               \
-        for (int i = 0; i < *len; i++) {                                                                     \
-            T a = x[i], b = y[i];                                                                            \
-            y[i] = (T)(EXPR);                                                                                \
-        }                                                                                                    \
-    } while (0)
-/* numpy's max and min propagate NaN (a != a); integer sums wrap as numpy's do */
-COMBINE(combine_max, (a != a || b != b) ? (a != a ? a : b) : (a > b ? a : b))
-COMBINE(combine_min, (a != a || b != b) ? (a != a ? a : b) : (a < b ? a : b))
-COMBINE(combine_sum, a + b)
-#undef COMBINE
-#undef COMBINE_T
-
-/* Element-wise combination of every rank's a (in place) with op. */
-static void allreduce_array(nd_array *a, MPI_User_function *fn)
-{
-    MPI_Op op;
-    MPI_Op_create(fn, 1, &op);
-    MPI_Datatype el;
-    MPI_Type_contiguous((int)nd_itemsize(a), MPI_BYTE, &el);
-    MPI_Type_commit(&el);
-    combine_dtype = a->dtype;
-    size_t item = nd_itemsize(a);
-    for (int64_t done = 0; done < a->size;) {
-        int n = a->size - done > (1 << 27) ? 1 << 27 : (int)(a->size - done);
-        MPI_Allreduce(MPI_IN_PLACE, (char *)a->data + (size_t)done * item, n, el, op, MPI_COMM_WORLD);
-        done += n;
-    }
-    MPI_Type_free(&el);
-    MPI_Op_free(&op);
-}
-
-static void allreduce_doubles(double *x, int64_t n)
-{
-    for (int64_t done = 0; done < n;) {
-        int k = n - done > (1 << 27) ? 1 << 27 : (int)(n - done);
-        MPI_Allreduce(MPI_IN_PLACE, x + done, k, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
-        done += k;
-    }
-}
-
-static nd_array *to_f64(const nd_array *a, td_err *err)
-{
-    return a->dtype == TD_FLOAT64 ? nd_copy(a, err) : nd_astype(a, TD_FLOAT64, err);
-}
-
-/* mean/var/std of the whole from each rank's count, mean and variance:
- * the mean is sum(n_r m_r) / N, and the variance adds the spread of the
- * ranks' means to their own: sum(n_r (v_r + (m_r - M)^2)) / N. */
-static nd_array *combine_moments(const td_data *d, const dpart *p, nd_redop op, td_dtype out_dtype, td_err *err)
-{
-    td_data *pm = data_reduce(d, ND_RMEAN, err);
-    td_data *pv = pm && op != ND_RMEAN ? data_reduce(d, ND_RVAR, err) : NULL;
-    nd_array *m = pm ? to_f64(pm->values, err) : NULL;
-    nd_array *v = pv ? to_f64(pv->values, err) : NULL;
-    data_release(pm);
-    data_release(pv);
-    int rc = m && (op == ND_RMEAN || v) ? 0 : -1;
-    if (sync_ranks(rc, err) < 0) {
-        nd_release(m);
-        nd_release(v);
-        return NULL;
-    }
-    double nr = (double)p->counts[rank_], N = (double)p->total;
-    double *mm = m->data;
-    int64_t k = m->size;
-    double *local_mean = NULL;
-    if (v) {
-        local_mean = malloc((size_t)k * sizeof *local_mean);
-        if (!local_mean)
-            MPI_Abort(MPI_COMM_WORLD, 1);
-        memcpy(local_mean, mm, (size_t)k * sizeof *mm);
-    }
-    for (int64_t i = 0; i < k; i++)
-        mm[i] *= nr;
-    allreduce_doubles(mm, k);
-    for (int64_t i = 0; i < k; i++)
-        mm[i] /= N;
-    nd_array *res = m;
-    if (v) {
-        double *vv = v->data;
-        for (int64_t i = 0; i < k; i++) {
-            double dm = local_mean[i] - mm[i];
-            vv[i] = nr * (vv[i] + dm * dm);
-        }
-        allreduce_doubles(vv, k);
-        for (int64_t i = 0; i < k; i++)
-            vv[i] = op == ND_RSTD ? sqrt(vv[i] / N) : vv[i] / N;
-        free(local_mean);
-        nd_release(m);
-        res = v;
-    }
-    if (res->dtype == out_dtype)
-        return res;
-    nd_array *c = nd_astype(res, out_dtype, err);
-    nd_release(res);
-    return c;
-}
-
-static value *reduce_records(const value *self, nd_redop op, td_err *err)
-{
-    const td_data *d = self->u.data;
-    /* the local result gives the dtype, shape and kind of the whole one */
-    td_data *local = data_reduce(d, op, err);
-    if (!local) {
-        sync_ranks(-1, err);
-        return NULL;
-    }
-    nd_array *whole;
-    if (op == ND_RMEAN || op == ND_RVAR || op == ND_RSTD) {
-        whole = combine_moments(d, self->part, op, data_dtype(local), err);
-    } else {
-        whole = nd_copy(local->values, err);
-        if (sync_ranks(whole ? 0 : -1, err) < 0) {
-            nd_release(whole);
-            whole = NULL;
-        } else {
-            allreduce_array(whole, op == ND_RSUM ? combine_sum : op == ND_RMAX ? combine_max : combine_min);
-        }
-    }
-    td_data *r = whole ? data_with_values(local, whole, err) : NULL;
-    nd_release(whole);
-    data_release(local);
-    return r ? distribute(r, err) : NULL;
 }
 
 /* --- the registry path ------------------------------------------------------------------------ */
@@ -790,7 +557,7 @@ static int param_index(const call_args *a, const char *name)
     return -1;
 }
 
-static const value *arg_named(const call_args *a, const char *name)
+const value *dist_arg(const call_args *a, const char *name)
 {
     int k = param_index(a, name);
     return k >= 0 ? a->v[k] : NULL;
@@ -802,7 +569,7 @@ static dclass classify(const call_args *a)
 {
     const value *self = a->self;
     const char *name = a->fn->name;
-    if (!is_data(self) || reg_methods_of(self) == NULL)
+    if (!dist_is_data(self) || reg_methods_of(self) == NULL)
         return DC_GATHER;
     if (a->fn < reg_methods_of(self)->funcs ||
         a->fn >= reg_methods_of(self)->funcs + reg_methods_of(self)->n)
@@ -833,9 +600,9 @@ typedef struct rmeta {
 /* r is this rank's result of a record-wise method on its share of self:
  * make it one distributed value (same dtype everywhere, numpy's promotion;
  * shares rebalanced when some rank has none). */
-static value *wrap_records(const value *self, value *r, bool flat, td_err *err)
+value *dist_wrap_records(const value *self, value *r, bool flat, td_err *err)
 {
-    if (!is_data(r) || r->part)
+    if (!dist_is_data(r) || r->part)
         return r;
     td_data *d = r->u.data;
     rmeta m = {0, 0, 0, {0}};
@@ -843,8 +610,8 @@ static value *wrap_records(const value *self, value *r, bool flat, td_err *err)
     m.dtype = data_dtype(d);
     for (int i = data_nlead(d); i < data_ndim(d); i++)
         m.shape[m.ndim++] = data_shape(d)[i];
-    rmeta *all = calloc((size_t)size_, sizeof *all);
-    if (sync_ranks(all ? 0 : td_err_set(err, TD_EMEMORY, "out of memory"), err) < 0) {
+    rmeta *all = calloc((size_t)dist_nranks, sizeof *all);
+    if (dist_sync(all ? 0 : td_err_set(err, TD_EMEMORY, "out of memory"), err) < 0) {
         free(all);
         val_release(r);
         return NULL;
@@ -855,7 +622,7 @@ static value *wrap_records(const value *self, value *r, bool flat, td_err *err)
     const rmeta *ref = NULL;
     td_dtype dt = (td_dtype)m.dtype;
     int rc = 0;
-    for (int i = 0; i < size_; i++) {
+    for (int i = 0; i < dist_nranks; i++) {
         total += all[i].n;
         empty_share |= all[i].n == 0;
         if (all[i].n == 0)
@@ -896,10 +663,10 @@ static value *wrap_records(const value *self, value *r, bool flat, td_err *err)
         }
         for (int i = 0; i < ref->ndim && ndim < ND_MAXDIM; i++)
             shape[ndim++] = ref->shape[i];
-        p = part_new(d, ndim, shape, total);
-        for (int i = 0; i < size_; i++) {
+        p = dist_part_new(ndim, shape, total);
+        for (int i = 0; i < dist_nranks; i++) {
             p->counts[i] = all[i].n;
-            if (i < rank_)
+            if (i < dist_me)
                 p->offset += all[i].n;
         }
     }
@@ -919,11 +686,11 @@ static value *wrap_records(const value *self, value *r, bool flat, td_err *err)
  * are split the same way. */
 static bool aligned(const value *self, const value *o)
 {
-    if (!is_shared(o))
-        return !is_data(o);
+    if (!dist_is_shared(o))
+        return !dist_is_data(o);
     if (o->part->total != self->part->total)
         return false;
-    for (int i = 0; i < size_; i++)
+    for (int i = 0; i < dist_nranks; i++)
         if (o->part->counts[i] != self->part->counts[i])
             return false;
     return true;
@@ -946,9 +713,9 @@ static int gather_args(call_args *a, value **self, value **args, bool *local_in,
     for (int i = 0; i < n; i++) {
         value *v = src[i];
         *dst[i] = NULL;
-        if (is_data(v) && !v->part)
+        if (dist_is_data(v) && !v->part)
             *local_in = true;
-        if (!is_data(v) || !v->part) {
+        if (!dist_is_data(v) || !v->part) {
             *dst[i] = v ? val_retain(v) : NULL;
             continue;
         }
@@ -979,12 +746,12 @@ static value *call_gathered(call_args *a, bool only_rank0, td_err *err)
     if (gather_args(a, &self, args, &local_in, err) < 0)
         return NULL;
     value *r;
-    if (only_rank0 && rank_ != 0)
+    if (only_rank0 && dist_me != 0)
         r = val_none();
     else
         r = call_with(a, self, args, err);
     /* the others wait for rank 0's files before reading them */
-    if (only_rank0 && sync_ranks(r ? 0 : -1, err) < 0 && r) {
+    if (only_rank0 && dist_sync(r ? 0 : -1, err) < 0 && r) {
         val_release(r);
         r = NULL;
     }
@@ -992,10 +759,10 @@ static value *call_gathered(call_args *a, bool only_rank0, td_err *err)
         val_release(self);
     for (int i = 0; i < a->n; i++)
         val_release(args[i]);
-    if (r && is_data(r) && !r->part && !local_in) {
+    if (r && dist_is_data(r) && !r->part && !local_in) {
         td_data *d = data_retain(r->u.data);
         val_release(r);
-        r = distribute(d, err);
+        r = dist_distribute(d, err);
     }
     return r;
 }
@@ -1009,241 +776,10 @@ static value *call_records(call_args *a, dclass c, td_err *err)
     value *r = a->fn->fn(a, err);
     if (!r) {
         /* take part in the agreement wrap_records would have made */
-        sync_ranks(-1, err);
+        dist_sync(-1, err);
         return NULL;
     }
-    return wrap_records(a->self, r, c == DC_FILTER, err);
-}
-
-/* Images.toseries with the images shared: every rank sends each other rank
- * the pixels that rank will hold, of its own images (MPI_Alltoallv); the
- * blocks arrive in time order, (n, q) for q pixels, and one local
- * transpose makes the (q, n) records. NULL with err clear when the general
- * way applies (labels, fewer pixels than ranks). */
-static value *toseries_shared(call_args *a, td_err *err)
-{
-    const value *self = a->self;
-    const dpart *p = self->part;
-    const td_data *d = self->u.data;
-    int64_t npix = data_record_size(d), n = p->total;
-    if (d->labels || npix < size_)
-        return NULL;
-    size_t item = td_dtype_size(data_dtype(d));
-    int64_t q = npix / size_, extra = npix % size_;
-    int64_t *pix_off = malloc((size_t)size_ * sizeof *pix_off), *pix_cnt = malloc((size_t)size_ * sizeof *pix_cnt);
-    int *scnt = malloc((size_t)size_ * sizeof(int)), *sdisp = malloc((size_t)size_ * sizeof(int));
-    int *rcnt = malloc((size_t)size_ * sizeof(int)), *rdisp = malloc((size_t)size_ * sizeof(int));
-    int64_t mine = p->counts[rank_];
-    int rc = pix_off && pix_cnt && scnt && sdisp && rcnt && rdisp ? 0 : td_err_set(err, TD_EMEMORY, "out of memory");
-    if (rc == 0)
-        rc = check_int(n * (q + 1), "elements per rank", err);
-    nd_array *sendbuf = NULL, *recv = NULL;
-    if (rc == 0) {
-        int64_t o = 0;
-        for (int s = 0; s < size_; s++) {
-            pix_off[s] = o;
-            pix_cnt[s] = q + (s < extra);
-            o += pix_cnt[s];
-        }
-        /* (n, q, 1): n images of q x 1, which img_toseries turns into (q, 1, n) */
-        int64_t sshape[1] = {mine * npix}, rshape[3] = {n, pix_cnt[rank_], 1};
-        sendbuf = nd_new(data_dtype(d), 1, sshape, err);
-        recv = sendbuf ? nd_new(data_dtype(d), 3, rshape, err) : NULL;
-        rc = recv ? 0 : -1;
-    }
-    if (sync_ranks(rc, err) < 0) {
-        nd_release(sendbuf);
-        nd_release(recv);
-        free(pix_off), free(pix_cnt), free(scnt), free(sdisp), free(rcnt), free(rdisp);
-        return NULL;
-    }
-    /* pack: for each destination, its pixel columns of every local image */
-    char *out = sendbuf->data;
-    int64_t so = 0, ro = 0;
-    for (int s = 0; s < size_; s++) {
-        for (int64_t i = 0; i < mine; i++) {
-            memcpy(out, (const char *)data_record(d, i) + (size_t)pix_off[s] * item, (size_t)pix_cnt[s] * item);
-            out += (size_t)pix_cnt[s] * item;
-        }
-        scnt[s] = (int)(mine * pix_cnt[s]);
-        sdisp[s] = (int)so;
-        so += mine * pix_cnt[s];
-        rcnt[s] = (int)(p->counts[s] * pix_cnt[rank_]);
-        rdisp[s] = (int)ro;
-        ro += p->counts[s] * pix_cnt[rank_];
-    }
-    MPI_Datatype el;
-    MPI_Type_contiguous((int)item, MPI_BYTE, &el);
-    MPI_Type_commit(&el);
-    MPI_Alltoallv(sendbuf->data, scnt, sdisp, el, recv->data, rcnt, rdisp, el, MPI_COMM_WORLD);
-    MPI_Type_free(&el);
-    nd_release(sendbuf);
-    free(scnt), free(sdisp), free(rcnt), free(rdisp);
-    /* (n, q) images of q pixels -> q records of n: the local transpose */
-    td_data *imgs = img_fromarray(recv, err);
-    nd_release(recv);
-    td_data *ser3 = imgs ? img_toseries(imgs, err) : NULL;
-    data_release(imgs);
-    int64_t flat[2] = {pix_cnt[rank_], n};
-    td_data *ser = ser3 ? data_reshape(ser3, 2, flat, err) : NULL;
-    data_release(ser3);
-    dpart *np = NULL;
-    if (ser) {
-        int64_t shape[ND_MAXDIM];
-        int ndim = 0;
-        for (int i = 1; i < p->ndim; i++)
-            shape[ndim++] = p->shape[i];
-        shape[ndim++] = n;
-        np = part_new(ser, ndim, shape, npix);
-        for (int s = 0; s < size_; s++)
-            np->counts[s] = pix_cnt[s];
-        np->offset = pix_off[rank_];
-    }
-    free(pix_off), free(pix_cnt);
-    /* nothing after the exchange talks to the other ranks: a failure here
-     * (memory) reaches them at the end of the statement */
-    return ser ? val_data_part(ser, np) : NULL;
-}
-
-/* Series.toimages with the records shared: the inverse exchange. Each rank
- * turns its (q, n) records into (n, q) rows (a local transpose), sends
- * rank r the rows of r's images, and places what arrives from rank s at
- * s's pixels of each image. NULL with err clear when the general way
- * applies (labels, fewer images than ranks, a base of one axis). */
-static value *toimages_shared(call_args *a, td_err *err)
-{
-    const value *self = a->self;
-    const dpart *p = self->part;
-    const td_data *d = self->u.data;
-    int64_t n = ser_length(d), npix = p->total, mine = p->counts[rank_];
-    if (d->labels || n < size_ || p->ndim < 3)
-        return NULL;
-    size_t item = td_dtype_size(data_dtype(d));
-    int64_t *img_off = malloc((size_t)size_ * sizeof *img_off), *img_cnt = malloc((size_t)size_ * sizeof *img_cnt);
-    int *scnt = malloc((size_t)size_ * sizeof(int)), *sdisp = malloc((size_t)size_ * sizeof(int));
-    int *rcnt = malloc((size_t)size_ * sizeof(int)), *rdisp = malloc((size_t)size_ * sizeof(int));
-    int rc = img_off && img_cnt && scnt && sdisp && rcnt && rdisp ? 0 : td_err_set(err, TD_EMEMORY, "out of memory");
-    if (rc == 0)
-        rc = check_int(npix * (n / size_ + 1), "elements per rank", err);
-    td_data *rows = NULL; /* (n, q, 1) images: this rank's records transposed */
-    nd_array *recv = NULL, *out = NULL;
-    int64_t q = n / size_, extra = n % size_;
-    if (rc == 0) {
-        int64_t o = 0;
-        for (int r = 0; r < size_; r++) {
-            img_off[r] = o;
-            img_cnt[r] = q + (r < extra);
-            o += img_cnt[r];
-        }
-        int64_t s3[3] = {mine, 1, n};
-        td_data *s3d = data_reshape(d, 3, s3, err);
-        rows = s3d ? ser_toimages(s3d, err) : NULL;
-        data_release(s3d);
-        int64_t rshape[1] = {img_cnt[rank_] * npix};
-        int64_t oshape[ND_MAXDIM];
-        oshape[0] = img_cnt[rank_];
-        for (int i = 0; i < p->ndim - 1; i++)
-            oshape[i + 1] = p->shape[i];
-        recv = rows ? nd_new(data_dtype(d), 1, rshape, err) : NULL;
-        out = recv ? nd_new(data_dtype(d), p->ndim, oshape, err) : NULL;
-        rc = out ? 0 : -1;
-    }
-    if (sync_ranks(rc, err) < 0) {
-        data_release(rows);
-        nd_release(recv);
-        nd_release(out);
-        free(img_off), free(img_cnt), free(scnt), free(sdisp), free(rcnt), free(rdisp);
-        return NULL;
-    }
-    int64_t ro = 0;
-    for (int r = 0; r < size_; r++) {
-        scnt[r] = (int)(img_cnt[r] * mine);
-        sdisp[r] = (int)(img_off[r] * mine);
-        rcnt[r] = (int)(img_cnt[rank_] * p->counts[r]);
-        rdisp[r] = (int)ro;
-        ro += img_cnt[rank_] * p->counts[r];
-    }
-    MPI_Datatype el;
-    MPI_Type_contiguous((int)item, MPI_BYTE, &el);
-    MPI_Type_commit(&el);
-    MPI_Alltoallv(rows->values->data, scnt, sdisp, el, recv->data, rcnt, rdisp, el, MPI_COMM_WORLD);
-    MPI_Type_free(&el);
-    data_release(rows);
-    /* from rank s: (images, q_s) rows; pixel columns [off_s, off_s + q_s) */
-    int64_t pix_off = 0;
-    for (int s = 0; s < size_; s++) {
-        const char *src = (const char *)recv->data + (size_t)rdisp[s] * item;
-        size_t w = (size_t)p->counts[s] * item;
-        for (int64_t t = 0; t < img_cnt[rank_]; t++)
-            memcpy((char *)out->data + ((size_t)t * (size_t)npix + (size_t)pix_off) * item, src + (size_t)t * w, w);
-        pix_off += p->counts[s];
-    }
-    nd_release(recv);
-    td_data *imgs = img_fromarray(out, err);
-    nd_release(out);
-    dpart *np = NULL;
-    if (imgs) {
-        int64_t shape[ND_MAXDIM];
-        shape[0] = n;
-        for (int i = 0; i < p->ndim - 1; i++)
-            shape[i + 1] = p->shape[i];
-        np = part_new(imgs, p->ndim, shape, n);
-        for (int r = 0; r < size_; r++)
-            np->counts[r] = img_cnt[r];
-        np->offset = img_off[rank_];
-    }
-    free(img_off), free(img_cnt), free(scnt), free(sdisp), free(rcnt), free(rdisp);
-    return imgs ? val_data_part(imgs, np) : NULL;
-}
-
-/* tobinary / totif / topng with the records shared: rank 0 opens the
- * output (the overwrite rules, a temporary directory), every rank writes
- * its own records' files into it, numbered by their place in the whole, and
- * rank 0 finishes it (conf.json and SUCCESS, then the rename) once all have
- * written, or removes it when any rank failed. */
-static value *write_shared(call_args *a, const char *format, td_err *err)
-{
-    const value *self = a->self;
-    const dpart *p = self->part;
-    const td_data *d = self->u.data;
-    const value *path = arg_named(a, "path"), *prefix = arg_named(a, "prefix"), *over = arg_named(a, "overwrite");
-    if (!path || path->kind != V_STR)
-        return NULL;
-    const char *pre = prefix && prefix->kind == V_STR ? prefix->u.str.s : NULL;
-    bool series = self->kind == V_SERIES;
-    io_out *o = NULL;
-    int rc = 0;
-    if (rank_ == 0) {
-        o = io_out_begin(path->u.str.s, over && over->kind == V_BOOL && over->u.b, series, err);
-        rc = o ? 0 : -1;
-    }
-    if (sync_ranks(rc, err) < 0)
-        return NULL;
-    char *dir = rank_ == 0 ? strdup(io_out_path(o)) : NULL;
-    long len = dir ? (long)strlen(dir) : 0;
-    dist_bcast_text(&dir, &len);
-    io_out *w = rank_ == 0 ? o : io_out_join(dir, path->u.str.s, err);
-    free(dir);
-    rc = !w ? -1
-         : series ? io_series_write(d, w, pre, p->ndim - 1, p->shape, p->offset, err)
-                  : io_images_write(d, w, format, pre, p->offset, err);
-    if (rank_ != 0)
-        io_out_leave(w);
-    if (sync_ranks(rc, err) < 0) {
-        if (rank_ == 0)
-            io_out_abort(o);
-        return NULL;
-    }
-    rc = 0;
-    if (rank_ == 0) {
-        bool binary = !strcmp(format, "bin");
-        rc = series ? io_out_finish(o, true, p->ndim, p->shape, data_dtype(d), err)
-                    : io_out_finish(o, binary, p->ndim - 1, p->shape + 1, data_dtype(d), err);
-    }
-    /* the others wait for the output to be in place before going on */
-    if (sync_ranks(rc, err) < 0)
-        return NULL;
-    return val_none();
+    return dist_wrap_records(a->self, r, c == DC_FILTER, err);
 }
 
 static value *shape_tuple(const dpart *p)
@@ -1277,27 +813,27 @@ static value *special(call_args *a, td_err *err)
         td_data *all = dist_gather_data(self, err);
         return all ? val_data(all) : NULL;
     }
-    if (!strcmp(name, "first") && is_shared(self)) {
+    if (!strcmp(name, "first") && dist_is_shared(self)) {
         nd_array *f = NULL;
         int rc = 0;
-        if (rank_ == 0) {
+        if (dist_me == 0) {
             f = data_first(self->u.data, err);
             rc = f ? 0 : -1;
         }
         /* rank 0 holds record 0 whenever records are shared */
-        if (sync_ranks(rc, err) < 0 || bcast_array(&f, 0, err) < 0) {
+        if (dist_sync(rc, err) < 0 || bcast_array(&f, 0, err) < 0) {
             nd_release(f);
             return NULL;
         }
         return val_array(f);
     }
-    if (!strcmp(name, "flatten") && self->kind == V_SERIES && is_shared(self)) {
+    if (!strcmp(name, "flatten") && self->kind == V_SERIES && dist_is_shared(self)) {
         value *r = a->fn->fn(a, err);
         if (!r) {
-            sync_ranks(-1, err);
+            dist_sync(-1, err);
             return NULL;
         }
-        return wrap_records(self, r, true, err);
+        return dist_wrap_records(self, r, true, err);
     }
     static const struct {
         const char *name;
@@ -1305,17 +841,17 @@ static value *special(call_args *a, td_err *err)
     } reds[] = {{"mean", ND_RMEAN}, {"var", ND_RVAR}, {"std", ND_RSTD},
                 {"sum", ND_RSUM},   {"max", ND_RMAX}, {"min", ND_RMIN}};
     for (size_t i = 0; i < sizeof reds / sizeof *reds; i++)
-        if (!strcmp(name, reds[i].name) && is_shared(self)) {
-            return reduce_records(self, reds[i].op, err);
+        if (!strcmp(name, reds[i].name) && dist_is_shared(self)) {
+            return dist_reduce_records(self, reds[i].op, err);
         }
     if ((!strcmp(name, "toseries") || !strcmp(name, "totimeseries")) && self->kind == V_IMAGES &&
-        is_shared(self)) {
-        value *r = toseries_shared(a, err);
+        dist_is_shared(self)) {
+        value *r = dist_toseries(a, err);
         if (r || err->kind != TD_OK)
             return r;
     }
-    if (!strcmp(name, "toimages") && self->kind == V_SERIES && is_shared(self)) {
-        value *r = toimages_shared(a, err);
+    if (!strcmp(name, "toimages") && self->kind == V_SERIES && dist_is_shared(self)) {
+        value *r = dist_toimages(a, err);
         if (r || err->kind != TD_OK)
             return r;
     }
@@ -1324,7 +860,7 @@ static value *special(call_args *a, td_err *err)
     } writers[] = {{"tobinary", "bin"}, {"totif", "tif"}, {"topng", "png"}};
     for (size_t i = 0; i < sizeof writers / sizeof *writers; i++)
         if (!strcmp(name, writers[i].name)) {
-            value *r = is_shared(self) ? write_shared(a, writers[i].format, err) : NULL;
+            value *r = dist_is_shared(self) ? dist_write(a, writers[i].format, err) : NULL;
             if (r || err->kind != TD_OK)
                 return r;
             /* whole on every rank: rank 0 writes it, the others wait */
@@ -1333,58 +869,12 @@ static value *special(call_args *a, td_err *err)
     return call_gathered(a, false, err);
 }
 
-/* td.images.fromtif / frompng / frombinary over at least one file per
- * rank: each rank reads its own contiguous part of the sorted files
- * (io_select.part_*), so no file is read twice. NULL with err clear when
- * the reader should read everything (few files, labels to split). */
-static value *read_shared(call_args *a, td_err *err)
-{
-    const char *name = a->fn->name;
-    if (reg_find(&reg_td_images, name) != a->fn ||
-        (strcmp(name, "fromtif") && strcmp(name, "frompng") && strcmp(name, "frombinary")))
-        return NULL;
-    const value *path = arg_named(a, "path"), *labels = arg_named(a, "labels");
-    if (!path || path->kind != V_STR || (labels && labels->kind != V_NONE))
-        return NULL;
-    io_select sel = {0};
-    const value *ext = arg_named(a, "ext"), *start = arg_named(a, "start"), *stop = arg_named(a, "stop"),
-                *rec = arg_named(a, "recursive");
-    td_err ignore;
-    if (ext && ext->kind == V_STR)
-        sel.ext = ext->u.str.s;
-    if (start && start->kind == V_INT) {
-        sel.has_start = true;
-        sel.start = start->u.i;
-    }
-    if (stop && stop->kind == V_INT) {
-        sel.has_stop = true;
-        sel.stop = stop->u.i;
-    }
-    sel.recursive = rec && rec->kind == V_BOOL && rec->u.b;
-    io_files *files = io_list_files(path->u.str.s, &sel, &ignore);
-    int64_t n = files ? files->n : 0;
-    io_files_free(files);
-    if (n < size_)
-        return NULL; /* the reader itself says what is wrong, or there is too little to share */
-    reader_index = rank_;
-    reader_count = size_;
-    capturing = rank_ != 0;
-    value *r = a->fn->fn(a, err);
-    reader_index = reader_count = 0;
-    flush_captured(a->in);
-    if (!r) {
-        sync_ranks(-1, err);
-        return NULL;
-    }
-    return wrap_records(NULL, r, true, err);
-}
-
 static bool any_distributed(const call_args *a)
 {
-    if (is_data(a->self) && a->self->part)
+    if (dist_is_data(a->self) && a->self->part)
         return true;
     for (int i = 0; i < a->n; i++)
-        if (is_data(a->v[i]) && a->v[i]->part)
+        if (dist_is_data(a->v[i]) && a->v[i]->part)
             return true;
     return false;
 }
@@ -1419,25 +909,25 @@ value *dist_call(call_args *a, td_err *err)
     }
     depth++;
     value *r;
-    if (!any_distributed(a) && is_data(a->self) && a->self->part == NULL &&
+    if (!any_distributed(a) && dist_is_data(a->self) && a->self->part == NULL &&
         (!strcmp(a->fn->name, "tospark") || !strcmp(a->fn->name, "todistributed"))) {
-        r = distribute(data_retain(a->self->u.data), err);
+        r = dist_distribute(data_retain(a->self->u.data), err);
     } else if (!any_distributed(a)) {
         if (looks_only(a) || a->self) {
             r = a->fn->fn(a, err);
             /* methods of local values give local values */
-            bool local_in = is_data(a->self);
+            bool local_in = dist_is_data(a->self);
             for (int i = 0; i < a->n; i++)
-                local_in |= is_data(a->v[i]);
-            if (r && is_data(r) && !r->part && !local_in && !(a->fn->flags & REG_PROPERTY) && a->self &&
+                local_in |= dist_is_data(a->v[i]);
+            if (r && dist_is_data(r) && !r->part && !local_in && !(a->fn->flags & REG_PROPERTY) && a->self &&
                 a->self->kind == V_BLOCKS) {
                 td_data *d = data_retain(r->u.data);
                 val_release(r);
-                r = distribute(d, err);
+                r = dist_distribute(d, err);
             }
         } else {
             /* readers and constructors: the records are shared out */
-            r = read_shared(a, err);
+            r = dist_read(a, err);
             if (r || err->kind != TD_OK) {
                 depth--;
                 return r;
@@ -1445,18 +935,18 @@ value *dist_call(call_args *a, td_err *err)
             r = a->fn->fn(a, err);
             bool local_in = false;
             for (int i = 0; i < a->n; i++)
-                local_in |= is_data(a->v[i]);
-            if (r && is_data(r) && !r->part && !local_in) {
+                local_in |= dist_is_data(a->v[i]);
+            if (r && dist_is_data(r) && !r->part && !local_in) {
                 td_data *d = data_retain(r->u.data);
                 val_release(r);
-                r = distribute(d, err);
+                r = dist_distribute(d, err);
             }
         }
     } else if (looks_only(a)) {
         r = a->fn->fn(a, err);
     } else {
         dclass c = classify(a);
-        if ((c == DC_RECORDS || c == DC_FILTER) && is_shared(a->self))
+        if ((c == DC_RECORDS || c == DC_FILTER) && dist_is_shared(a->self))
             r = call_records(a, c, err);
         else if (c == DC_SPECIAL)
             r = special(a, err);
@@ -1479,10 +969,10 @@ value *dist_subscript(value *obj, value *index, td_err *err)
     value *whole = val_data(all);
     value *r = data_subscript(whole, index, err);
     val_release(whole);
-    if (r && is_data(r) && !r->part) {
+    if (r && dist_is_data(r) && !r->part) {
         td_data *d = data_retain(r->u.data);
         val_release(r);
-        r = distribute(d, err);
+        r = dist_distribute(d, err);
     }
     return r;
 }

@@ -1,0 +1,50 @@
+/* What app/dist.c and app/dist_ops.c share in an MPI build: the ranks, the
+ * agreement before every collective, partitions, and the operations that
+ * move records. Not part of dist.h: nothing outside distributed mode needs
+ * them. */
+#ifndef THUNDER_DIST_INTERNAL_H
+#define THUNDER_DIST_INTERNAL_H
+
+#include "dist.h"
+
+/* This rank and the number of ranks. */
+extern int dist_me, dist_nranks;
+
+/* Before a collective inside a statement: rc is this rank's state (-1 with
+ * err set when it cannot take part). Returns 0 when every rank can go on;
+ * otherwise -1 everywhere, err saying which rank failed where it was not
+ * this one. */
+int dist_sync(int rc, td_err *err);
+
+bool dist_is_data(const value *v);
+/* An Images/Series holding a share of the records (not all of them). */
+bool dist_is_shared(const value *v);
+/* A partition with the global shape and total; counts all zero. */
+dpart *dist_part_new(int ndim, const int64_t *shape, int64_t total);
+/* A whole Images/Series, the same on every rank, as this rank's share
+ * (whole on every rank when there are fewer records than ranks). Takes
+ * over full. */
+value *dist_distribute(td_data *full, td_err *err);
+/* MPI counts are ints: an error naming what does not fit. */
+int dist_check_int(int64_t v, const char *what, td_err *err);
+/* The bound argument of that parameter name, or NULL. */
+const value *dist_arg(const call_args *a, const char *name);
+/* r is this rank's result of a record-wise method on its share of self
+ * (self NULL: a reader's records): one distributed value, dtypes promoted
+ * and record shapes checked across ranks, shares rebalanced when a rank
+ * has none. flat: a Series result has one base axis. Takes over r. */
+value *dist_wrap_records(const value *self, value *r, bool flat, td_err *err);
+
+/* dist_ops.c: reductions across records (mean, var, std, sum, max, min). */
+value *dist_reduce_records(const value *self, nd_redop op, td_err *err);
+/* Images.toseries and Series.toimages through MPI_Alltoallv; NULL with err
+ * clear when the records must go the general way. */
+value *dist_toseries(call_args *a, td_err *err);
+value *dist_toimages(call_args *a, td_err *err);
+/* tobinary / totif / topng of shared records: every rank writes its own. */
+value *dist_write(call_args *a, const char *format, td_err *err);
+/* A reader over at least one file per rank reads only this rank's files;
+ * NULL with err clear when it should read everything. */
+value *dist_read(call_args *a, td_err *err);
+
+#endif

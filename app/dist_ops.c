@@ -1,0 +1,526 @@
+/* Distributed mode over MPI: the operations that move records between the
+ * ranks (reductions, the Images/Series transposes, readers and writers
+ * that share their files). app/dist.c has the model and the registry path. */
+#include "config.h"
+
+#ifdef HAVE_MPI
+
+#include <math.h>
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dist_internal.h"
+#include "interp.h"
+
+/* What a rank other than 0 writes while its output is wanted (warnings of
+ * a reader reading this rank's files): chunks of stream, length, text. */
+static char *captured;
+static size_t captured_len, captured_cap;
+static bool capturing;
+
+void dist_output(int stream, const char *text, size_t len)
+{
+    if (!capturing)
+        return;
+    size_t need = captured_len + 1 + sizeof(uint32_t) + len;
+    if (need > captured_cap) {
+        size_t cap = captured_cap ? captured_cap : 4096;
+        while (cap < need)
+            cap *= 2;
+        char *c = realloc(captured, cap);
+        if (!c)
+            return; /* a warning lost is better than a rank lost */
+        captured = c;
+        captured_cap = cap;
+    }
+    uint32_t n = (uint32_t)len;
+    captured[captured_len++] = (char)stream;
+    memcpy(captured + captured_len, &n, sizeof n);
+    captured_len += sizeof n;
+    memcpy(captured + captured_len, text, len);
+    captured_len += len;
+}
+
+/* Rank 0 writes what the other ranks captured, in rank order (their files
+ * come after rank 0's, so the warnings keep the order of the files). */
+static void flush_captured(interp *in)
+{
+    capturing = false;
+    int len = (int)captured_len;
+    int *lens = dist_me == 0 ? calloc((size_t)dist_nranks, sizeof *lens) : NULL;
+    MPI_Gather(&len, 1, MPI_INT, lens, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    int *disp = NULL;
+    char *all = NULL;
+    if (dist_me == 0) {
+        disp = calloc((size_t)dist_nranks, sizeof *disp);
+        int total = 0;
+        for (int i = 0; i < dist_nranks; i++) {
+            disp[i] = total;
+            total += lens[i];
+        }
+        all = malloc((size_t)total + 1);
+        if (!lens || !disp || !all)
+            MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+    MPI_Gatherv(captured, len, MPI_CHAR, all, lens, disp, MPI_CHAR, 0, MPI_COMM_WORLD);
+    if (dist_me == 0) {
+        for (int r = 1; r < dist_nranks; r++) {
+            const char *p = all + disp[r], *end = p + lens[r];
+            while (p + 1 + sizeof(uint32_t) <= end) {
+                uint32_t n;
+                memcpy(&n, p + 1, sizeof n);
+                interp_write(in, p[0], p + 1 + sizeof n, n);
+                p += 1 + sizeof n + n;
+            }
+        }
+    }
+    free(lens);
+    free(disp);
+    free(all);
+    captured_len = 0;
+}
+
+/* set while a reader reads only this rank's files */
+static int reader_index, reader_count;
+
+void dist_reader_part(int *index, int *count)
+{
+    *index = reader_index;
+    *count = reader_count;
+}
+
+/* --- reductions across records ------------------------------------------------------------------ */
+
+static td_dtype combine_dtype;
+
+#define COMBINE(NAME, EXPR)                                                                                  \
+    static void NAME(void *in, void *inout, int *len, MPI_Datatype *dt)                                    \
+    {                                                                                                        \
+        (void)dt;                                                                                            \
+        switch (combine_dtype) {                                                                             \
+        case TD_BOOL:                                                                                        \
+        case TD_UINT8: COMBINE_T(uint8_t, EXPR); break;                                                      \
+        case TD_INT8: COMBINE_T(int8_t, EXPR); break;                                                        \
+        case TD_UINT16: COMBINE_T(uint16_t, EXPR); break;                                                    \
+        case TD_INT16: COMBINE_T(int16_t, EXPR); break;                                                      \
+        case TD_UINT32: COMBINE_T(uint32_t, EXPR); break;                                                    \
+        case TD_INT32: COMBINE_T(int32_t, EXPR); break;                                                      \
+        case TD_UINT64: COMBINE_T(uint64_t, EXPR); break;                                                    \
+        case TD_INT64: COMBINE_T(int64_t, EXPR); break;                                                      \
+        case TD_FLOAT32: COMBINE_T(float, EXPR); break;                                                      \
+        case TD_FLOAT64: COMBINE_T(double, EXPR); break;                                                     \
+        default: break;                                                                                      \
+        }                                                                                                    \
+    }
+/* len counts elements (one datatype of the element's bytes, so that MPI
+ * never splits an element between two pieces of a pipelined reduction); x
+ * is in, y is inout. */
+#define COMBINE_T(T, EXPR)                                                                                   \
+    do {                                                                                                     \
+        T *x = in, *y = inout;                                                                               \
+        for (int i = 0; i < *len; i++) {                                                                     \
+            T a = x[i], b = y[i];                                                                            \
+            y[i] = (T)(EXPR);                                                                                \
+        }                                                                                                    \
+    } while (0)
+/* numpy's max and min propagate NaN (a != a); integer sums wrap as numpy's do */
+COMBINE(combine_max, (a != a || b != b) ? (a != a ? a : b) : (a > b ? a : b))
+COMBINE(combine_min, (a != a || b != b) ? (a != a ? a : b) : (a < b ? a : b))
+COMBINE(combine_sum, a + b)
+#undef COMBINE
+#undef COMBINE_T
+
+/* Element-wise combination of every rank's a (in place) with op. */
+static void allreduce_array(nd_array *a, MPI_User_function *fn)
+{
+    MPI_Op op;
+    MPI_Op_create(fn, 1, &op);
+    MPI_Datatype el;
+    MPI_Type_contiguous((int)nd_itemsize(a), MPI_BYTE, &el);
+    MPI_Type_commit(&el);
+    combine_dtype = a->dtype;
+    size_t item = nd_itemsize(a);
+    for (int64_t done = 0; done < a->size;) {
+        int n = a->size - done > (1 << 27) ? 1 << 27 : (int)(a->size - done);
+        MPI_Allreduce(MPI_IN_PLACE, (char *)a->data + (size_t)done * item, n, el, op, MPI_COMM_WORLD);
+        done += n;
+    }
+    MPI_Type_free(&el);
+    MPI_Op_free(&op);
+}
+
+static void allreduce_doubles(double *x, int64_t n)
+{
+    for (int64_t done = 0; done < n;) {
+        int k = n - done > (1 << 27) ? 1 << 27 : (int)(n - done);
+        MPI_Allreduce(MPI_IN_PLACE, x + done, k, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+        done += k;
+    }
+}
+
+static nd_array *to_f64(const nd_array *a, td_err *err)
+{
+    return a->dtype == TD_FLOAT64 ? nd_copy(a, err) : nd_astype(a, TD_FLOAT64, err);
+}
+
+/* mean/var/std of the whole from each rank's count, mean and variance:
+ * the mean is sum(n_r m_r) / N, and the variance adds the spread of the
+ * ranks' means to their own: sum(n_r (v_r + (m_r - M)^2)) / N. */
+static nd_array *combine_moments(const td_data *d, const dpart *p, nd_redop op, td_dtype out_dtype, td_err *err)
+{
+    td_data *pm = data_reduce(d, ND_RMEAN, err);
+    td_data *pv = pm && op != ND_RMEAN ? data_reduce(d, ND_RVAR, err) : NULL;
+    nd_array *m = pm ? to_f64(pm->values, err) : NULL;
+    nd_array *v = pv ? to_f64(pv->values, err) : NULL;
+    data_release(pm);
+    data_release(pv);
+    int rc = m && (op == ND_RMEAN || v) ? 0 : -1;
+    if (dist_sync(rc, err) < 0) {
+        nd_release(m);
+        nd_release(v);
+        return NULL;
+    }
+    double nr = (double)p->counts[dist_me], N = (double)p->total;
+    double *mm = m->data;
+    int64_t k = m->size;
+    double *local_mean = NULL;
+    if (v) {
+        local_mean = malloc((size_t)k * sizeof *local_mean);
+        if (!local_mean)
+            MPI_Abort(MPI_COMM_WORLD, 1);
+        memcpy(local_mean, mm, (size_t)k * sizeof *mm);
+    }
+    for (int64_t i = 0; i < k; i++)
+        mm[i] *= nr;
+    allreduce_doubles(mm, k);
+    for (int64_t i = 0; i < k; i++)
+        mm[i] /= N;
+    nd_array *res = m;
+    if (v) {
+        double *vv = v->data;
+        for (int64_t i = 0; i < k; i++) {
+            double dm = local_mean[i] - mm[i];
+            vv[i] = nr * (vv[i] + dm * dm);
+        }
+        allreduce_doubles(vv, k);
+        for (int64_t i = 0; i < k; i++)
+            vv[i] = op == ND_RSTD ? sqrt(vv[i] / N) : vv[i] / N;
+        free(local_mean);
+        nd_release(m);
+        res = v;
+    }
+    if (res->dtype == out_dtype)
+        return res;
+    nd_array *c = nd_astype(res, out_dtype, err);
+    nd_release(res);
+    return c;
+}
+
+value *dist_reduce_records(const value *self, nd_redop op, td_err *err)
+{
+    const td_data *d = self->u.data;
+    /* the local result gives the dtype, shape and kind of the whole one */
+    td_data *local = data_reduce(d, op, err);
+    if (!local) {
+        dist_sync(-1, err);
+        return NULL;
+    }
+    nd_array *whole;
+    if (op == ND_RMEAN || op == ND_RVAR || op == ND_RSTD) {
+        whole = combine_moments(d, self->part, op, data_dtype(local), err);
+    } else {
+        whole = nd_copy(local->values, err);
+        if (dist_sync(whole ? 0 : -1, err) < 0) {
+            nd_release(whole);
+            whole = NULL;
+        } else {
+            allreduce_array(whole, op == ND_RSUM ? combine_sum : op == ND_RMAX ? combine_max : combine_min);
+        }
+    }
+    td_data *r = whole ? data_with_values(local, whole, err) : NULL;
+    nd_release(whole);
+    data_release(local);
+    return r ? dist_distribute(r, err) : NULL;
+}
+
+/* Images.toseries with the images shared: every rank sends each other rank
+ * the pixels that rank will hold, of its own images (MPI_Alltoallv); the
+ * blocks arrive in time order, (n, q) for q pixels, and one local
+ * transpose makes the (q, n) records. NULL with err clear when the general
+ * way applies (labels, fewer pixels than ranks). */
+value *dist_toseries(call_args *a, td_err *err)
+{
+    const value *self = a->self;
+    const dpart *p = self->part;
+    const td_data *d = self->u.data;
+    int64_t npix = data_record_size(d), n = p->total;
+    if (d->labels || npix < dist_nranks)
+        return NULL;
+    size_t item = td_dtype_size(data_dtype(d));
+    int64_t q = npix / dist_nranks, extra = npix % dist_nranks;
+    int64_t *pix_off = malloc((size_t)dist_nranks * sizeof *pix_off), *pix_cnt = malloc((size_t)dist_nranks * sizeof *pix_cnt);
+    int *scnt = malloc((size_t)dist_nranks * sizeof(int)), *sdisp = malloc((size_t)dist_nranks * sizeof(int));
+    int *rcnt = malloc((size_t)dist_nranks * sizeof(int)), *rdisp = malloc((size_t)dist_nranks * sizeof(int));
+    int64_t mine = p->counts[dist_me];
+    int rc = pix_off && pix_cnt && scnt && sdisp && rcnt && rdisp ? 0 : td_err_set(err, TD_EMEMORY, "out of memory");
+    if (rc == 0)
+        rc = dist_check_int(n * (q + 1), "elements per rank", err);
+    nd_array *sendbuf = NULL, *recv = NULL;
+    if (rc == 0) {
+        int64_t o = 0;
+        for (int s = 0; s < dist_nranks; s++) {
+            pix_off[s] = o;
+            pix_cnt[s] = q + (s < extra);
+            o += pix_cnt[s];
+        }
+        /* (n, q, 1): n images of q x 1, which img_toseries turns into (q, 1, n) */
+        int64_t sshape[1] = {mine * npix}, rshape[3] = {n, pix_cnt[dist_me], 1};
+        sendbuf = nd_new(data_dtype(d), 1, sshape, err);
+        recv = sendbuf ? nd_new(data_dtype(d), 3, rshape, err) : NULL;
+        rc = recv ? 0 : -1;
+    }
+    if (dist_sync(rc, err) < 0) {
+        nd_release(sendbuf);
+        nd_release(recv);
+        free(pix_off), free(pix_cnt), free(scnt), free(sdisp), free(rcnt), free(rdisp);
+        return NULL;
+    }
+    /* pack: for each destination, its pixel columns of every local image */
+    char *out = sendbuf->data;
+    int64_t so = 0, ro = 0;
+    for (int s = 0; s < dist_nranks; s++) {
+        for (int64_t i = 0; i < mine; i++) {
+            memcpy(out, (const char *)data_record(d, i) + (size_t)pix_off[s] * item, (size_t)pix_cnt[s] * item);
+            out += (size_t)pix_cnt[s] * item;
+        }
+        scnt[s] = (int)(mine * pix_cnt[s]);
+        sdisp[s] = (int)so;
+        so += mine * pix_cnt[s];
+        rcnt[s] = (int)(p->counts[s] * pix_cnt[dist_me]);
+        rdisp[s] = (int)ro;
+        ro += p->counts[s] * pix_cnt[dist_me];
+    }
+    MPI_Datatype el;
+    MPI_Type_contiguous((int)item, MPI_BYTE, &el);
+    MPI_Type_commit(&el);
+    MPI_Alltoallv(sendbuf->data, scnt, sdisp, el, recv->data, rcnt, rdisp, el, MPI_COMM_WORLD);
+    MPI_Type_free(&el);
+    nd_release(sendbuf);
+    free(scnt), free(sdisp), free(rcnt), free(rdisp);
+    /* (n, q) images of q pixels -> q records of n: the local transpose */
+    td_data *imgs = img_fromarray(recv, err);
+    nd_release(recv);
+    td_data *ser3 = imgs ? img_toseries(imgs, err) : NULL;
+    data_release(imgs);
+    int64_t flat[2] = {pix_cnt[dist_me], n};
+    td_data *ser = ser3 ? data_reshape(ser3, 2, flat, err) : NULL;
+    data_release(ser3);
+    dpart *np = NULL;
+    if (ser) {
+        int64_t shape[ND_MAXDIM];
+        int ndim = 0;
+        for (int i = 1; i < p->ndim; i++)
+            shape[ndim++] = p->shape[i];
+        shape[ndim++] = n;
+        np = dist_part_new(ndim, shape, npix);
+        for (int s = 0; s < dist_nranks; s++)
+            np->counts[s] = pix_cnt[s];
+        np->offset = pix_off[dist_me];
+    }
+    free(pix_off), free(pix_cnt);
+    /* nothing after the exchange talks to the other ranks: a failure here
+     * (memory) reaches them at the end of the statement */
+    return ser ? val_data_part(ser, np) : NULL;
+}
+
+/* Series.toimages with the records shared: the inverse exchange. Each rank
+ * turns its (q, n) records into (n, q) rows (a local transpose), sends
+ * rank r the rows of r's images, and places what arrives from rank s at
+ * s's pixels of each image. NULL with err clear when the general way
+ * applies (labels, fewer images than ranks, a base of one axis). */
+value *dist_toimages(call_args *a, td_err *err)
+{
+    const value *self = a->self;
+    const dpart *p = self->part;
+    const td_data *d = self->u.data;
+    int64_t n = ser_length(d), npix = p->total, mine = p->counts[dist_me];
+    if (d->labels || n < dist_nranks || p->ndim < 3)
+        return NULL;
+    size_t item = td_dtype_size(data_dtype(d));
+    int64_t *img_off = malloc((size_t)dist_nranks * sizeof *img_off), *img_cnt = malloc((size_t)dist_nranks * sizeof *img_cnt);
+    int *scnt = malloc((size_t)dist_nranks * sizeof(int)), *sdisp = malloc((size_t)dist_nranks * sizeof(int));
+    int *rcnt = malloc((size_t)dist_nranks * sizeof(int)), *rdisp = malloc((size_t)dist_nranks * sizeof(int));
+    int rc = img_off && img_cnt && scnt && sdisp && rcnt && rdisp ? 0 : td_err_set(err, TD_EMEMORY, "out of memory");
+    if (rc == 0)
+        rc = dist_check_int(npix * (n / dist_nranks + 1), "elements per rank", err);
+    td_data *rows = NULL; /* (n, q, 1) images: this rank's records transposed */
+    nd_array *recv = NULL, *out = NULL;
+    int64_t q = n / dist_nranks, extra = n % dist_nranks;
+    if (rc == 0) {
+        int64_t o = 0;
+        for (int r = 0; r < dist_nranks; r++) {
+            img_off[r] = o;
+            img_cnt[r] = q + (r < extra);
+            o += img_cnt[r];
+        }
+        int64_t s3[3] = {mine, 1, n};
+        td_data *s3d = data_reshape(d, 3, s3, err);
+        rows = s3d ? ser_toimages(s3d, err) : NULL;
+        data_release(s3d);
+        int64_t rshape[1] = {img_cnt[dist_me] * npix};
+        int64_t oshape[ND_MAXDIM];
+        oshape[0] = img_cnt[dist_me];
+        for (int i = 0; i < p->ndim - 1; i++)
+            oshape[i + 1] = p->shape[i];
+        recv = rows ? nd_new(data_dtype(d), 1, rshape, err) : NULL;
+        out = recv ? nd_new(data_dtype(d), p->ndim, oshape, err) : NULL;
+        rc = out ? 0 : -1;
+    }
+    if (dist_sync(rc, err) < 0) {
+        data_release(rows);
+        nd_release(recv);
+        nd_release(out);
+        free(img_off), free(img_cnt), free(scnt), free(sdisp), free(rcnt), free(rdisp);
+        return NULL;
+    }
+    int64_t ro = 0;
+    for (int r = 0; r < dist_nranks; r++) {
+        scnt[r] = (int)(img_cnt[r] * mine);
+        sdisp[r] = (int)(img_off[r] * mine);
+        rcnt[r] = (int)(img_cnt[dist_me] * p->counts[r]);
+        rdisp[r] = (int)ro;
+        ro += img_cnt[dist_me] * p->counts[r];
+    }
+    MPI_Datatype el;
+    MPI_Type_contiguous((int)item, MPI_BYTE, &el);
+    MPI_Type_commit(&el);
+    MPI_Alltoallv(rows->values->data, scnt, sdisp, el, recv->data, rcnt, rdisp, el, MPI_COMM_WORLD);
+    MPI_Type_free(&el);
+    data_release(rows);
+    /* from rank s: (images, q_s) rows; pixel columns [off_s, off_s + q_s) */
+    int64_t pix_off = 0;
+    for (int s = 0; s < dist_nranks; s++) {
+        const char *src = (const char *)recv->data + (size_t)rdisp[s] * item;
+        size_t w = (size_t)p->counts[s] * item;
+        for (int64_t t = 0; t < img_cnt[dist_me]; t++)
+            memcpy((char *)out->data + ((size_t)t * (size_t)npix + (size_t)pix_off) * item, src + (size_t)t * w, w);
+        pix_off += p->counts[s];
+    }
+    nd_release(recv);
+    td_data *imgs = img_fromarray(out, err);
+    nd_release(out);
+    dpart *np = NULL;
+    if (imgs) {
+        int64_t shape[ND_MAXDIM];
+        shape[0] = n;
+        for (int i = 0; i < p->ndim - 1; i++)
+            shape[i + 1] = p->shape[i];
+        np = dist_part_new(p->ndim, shape, n);
+        for (int r = 0; r < dist_nranks; r++)
+            np->counts[r] = img_cnt[r];
+        np->offset = img_off[dist_me];
+    }
+    free(img_off), free(img_cnt), free(scnt), free(sdisp), free(rcnt), free(rdisp);
+    return imgs ? val_data_part(imgs, np) : NULL;
+}
+
+/* tobinary / totif / topng with the records shared: rank 0 opens the
+ * output (the overwrite rules, a temporary directory), every rank writes
+ * its own records' files into it, numbered by their place in the whole, and
+ * rank 0 finishes it (conf.json and SUCCESS, then the rename) once all have
+ * written, or removes it when any rank failed. */
+value *dist_write(call_args *a, const char *format, td_err *err)
+{
+    const value *self = a->self;
+    const dpart *p = self->part;
+    const td_data *d = self->u.data;
+    const value *path = dist_arg(a, "path"), *prefix = dist_arg(a, "prefix"), *over = dist_arg(a, "overwrite");
+    if (!path || path->kind != V_STR)
+        return NULL;
+    const char *pre = prefix && prefix->kind == V_STR ? prefix->u.str.s : NULL;
+    bool series = self->kind == V_SERIES;
+    io_out *o = NULL;
+    int rc = 0;
+    if (dist_me == 0) {
+        o = io_out_begin(path->u.str.s, over && over->kind == V_BOOL && over->u.b, series, err);
+        rc = o ? 0 : -1;
+    }
+    if (dist_sync(rc, err) < 0)
+        return NULL;
+    char *dir = dist_me == 0 ? strdup(io_out_path(o)) : NULL;
+    long len = dir ? (long)strlen(dir) : 0;
+    dist_bcast_text(&dir, &len);
+    io_out *w = dist_me == 0 ? o : io_out_join(dir, path->u.str.s, err);
+    free(dir);
+    rc = !w ? -1
+         : series ? io_series_write(d, w, pre, p->ndim - 1, p->shape, p->offset, err)
+                  : io_images_write(d, w, format, pre, p->offset, err);
+    if (dist_me != 0)
+        io_out_leave(w);
+    if (dist_sync(rc, err) < 0) {
+        if (dist_me == 0)
+            io_out_abort(o);
+        return NULL;
+    }
+    rc = 0;
+    if (dist_me == 0) {
+        bool binary = !strcmp(format, "bin");
+        rc = series ? io_out_finish(o, true, p->ndim, p->shape, data_dtype(d), err)
+                    : io_out_finish(o, binary, p->ndim - 1, p->shape + 1, data_dtype(d), err);
+    }
+    /* the others wait for the output to be in place before going on */
+    if (dist_sync(rc, err) < 0)
+        return NULL;
+    return val_none();
+}
+
+/* td.images.fromtif / frompng / frombinary over at least one file per
+ * rank: each rank reads its own contiguous part of the sorted files
+ * (io_select.part_*), so no file is read twice. NULL with err clear when
+ * the reader should read everything (few files, labels to split). */
+value *dist_read(call_args *a, td_err *err)
+{
+    const char *name = a->fn->name;
+    if (reg_find(&reg_td_images, name) != a->fn ||
+        (strcmp(name, "fromtif") && strcmp(name, "frompng") && strcmp(name, "frombinary")))
+        return NULL;
+    const value *path = dist_arg(a, "path"), *labels = dist_arg(a, "labels");
+    if (!path || path->kind != V_STR || (labels && labels->kind != V_NONE))
+        return NULL;
+    io_select sel = {0};
+    const value *ext = dist_arg(a, "ext"), *start = dist_arg(a, "start"), *stop = dist_arg(a, "stop"),
+                *rec = dist_arg(a, "recursive");
+    td_err ignore;
+    if (ext && ext->kind == V_STR)
+        sel.ext = ext->u.str.s;
+    if (start && start->kind == V_INT) {
+        sel.has_start = true;
+        sel.start = start->u.i;
+    }
+    if (stop && stop->kind == V_INT) {
+        sel.has_stop = true;
+        sel.stop = stop->u.i;
+    }
+    sel.recursive = rec && rec->kind == V_BOOL && rec->u.b;
+    io_files *files = io_list_files(path->u.str.s, &sel, &ignore);
+    int64_t n = files ? files->n : 0;
+    io_files_free(files);
+    if (n < dist_nranks)
+        return NULL; /* the reader itself says what is wrong, or there is too little to share */
+    reader_index = dist_me;
+    reader_count = dist_nranks;
+    capturing = dist_me != 0;
+    value *r = a->fn->fn(a, err);
+    reader_index = reader_count = 0;
+    flush_captured(a->in);
+    if (!r) {
+        dist_sync(-1, err);
+        return NULL;
+    }
+    return dist_wrap_records(NULL, r, true, err);
+}
+
+
+#endif /* HAVE_MPI */
