@@ -840,8 +840,19 @@ value *np_dot(const nd_array *a, const nd_array *b, td_err *err)
     nd_array *x = nd_astype(a, work, err), *y = x ? nd_astype(b, work, err) : NULL;
     nd_array *acc = y ? nd_zeros(work, ondim, oshape, err) : NULL;
     if (acc) {
-        for (int64_t m = 0; m < M; m++)
+        /* multiply-adds since the last look at the Ctrl-C flag */
+        int64_t since = 0;
+        for (int64_t m = 0; m < M && acc; m++)
             for (int64_t p = 0; p < P; p++) {
+                if ((since += K * N) >= (1 << 22)) {
+                    since = 0;
+                    if (td_cancelled()) {
+                        td_err_set(err, TD_ECANCEL, "cancelled");
+                        nd_release(acc);
+                        acc = NULL;
+                        break;
+                    }
+                }
                 int64_t orow = (m * P + p) * N;
                 for (int64_t k = 0; k < K; k++) {
                     int64_t ai = m * K + k, bi = (p * K + k) * N;

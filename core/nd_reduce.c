@@ -28,6 +28,8 @@
 #define RED_PAR_MIN 65536
 #define RED_LOCAL   1024 /* elements of a lane's conversion buffer kept on the stack */
 #define RED_PARTS   16   /* partial results kept on the stack */
+/* Elements a median visits between looks at the cancel flag (a few ms at most). */
+#define MED_CHECK ((int64_t)1 << 20)
 
 /* ---- per-dtype helpers --------------------------------------------------- */
 
@@ -62,8 +64,9 @@ typedef struct red_type_ops {
                      int64_t *idx);
     bool (*has_nan)(const void *x, int64_t n);
     /* Moves the elements of ranks k and k + 1 (k + 1 < n) into lo / hi;
-     * reorders v. With k + 1 == n, hi is left alone. */
-    void (*ranks)(void *v, int64_t n, int64_t k, void *lo, void *hi);
+     * reorders v. With k + 1 == n, hi is left alone. False when Ctrl-C
+     * stopped it (checked every MED_CHECK elements visited). */
+    bool (*ranks)(void *v, int64_t n, int64_t k, void *lo, void *hi);
     double (*diff)(const void *hi, const void *lo);
 } red_type_ops;
 
@@ -113,8 +116,10 @@ typedef struct red_type_ops {
         return any;                                                                                          \
     }                                                                                                        \
     /* Quickselect with three-way partitions, so runs of equal values (zeros                                 \
-     * in images) cost nothing. */                                                                           \
-    static void NAME##_ranks(void *pv, int64_t n, int64_t k, void *lo, void *hi)                             \
+     * in images) cost nothing. Each step of a partition shrinks [i, gt] by                                  \
+     * one, so counting steps in runs of MED_CHECK bounds the time between                                   \
+     * looks at the cancel flag without touching the inner loop. */                                          \
+    static bool NAME##_ranks(void *pv, int64_t n, int64_t k, void *lo, void *hi)                             \
     {                                                                                                        \
         T *v = pv;                                                                                           \
         int64_t l = 0, h = n - 1;                                                                            \
@@ -123,15 +128,23 @@ typedef struct red_type_ops {
             T p = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));                     \
             int64_t lt = l, i = l, gt = h;                                                                   \
             while (i <= gt) {                                                                                \
-                T x = v[i];                                                                                  \
-                if (x < p) {                                                                                 \
-                    v[i++] = v[lt];                                                                          \
-                    v[lt++] = x;                                                                             \
-                } else if (x > p) {                                                                          \
-                    v[i] = v[gt];                                                                            \
-                    v[gt--] = x;                                                                             \
-                } else {                                                                                     \
-                    i++;                                                                                     \
+                int64_t steps = gt - i + 1;                                                                  \
+                if (steps > MED_CHECK) {                                                                     \
+                    if (td_cancelled())                                                                      \
+                        return false;                                                                        \
+                    steps = MED_CHECK;                                                                       \
+                }                                                                                            \
+                for (; steps > 0; steps--) {                                                                 \
+                    T x = v[i];                                                                              \
+                    if (x < p) {                                                                             \
+                        v[i++] = v[lt];                                                                      \
+                        v[lt++] = x;                                                                         \
+                    } else if (x > p) {                                                                      \
+                        v[i] = v[gt];                                                                        \
+                        v[gt--] = x;                                                                         \
+                    } else {                                                                                 \
+                        i++;                                                                                 \
+                    }                                                                                        \
                 }                                                                                            \
             }                                                                                                \
             if (k < lt)                                                                                      \
@@ -144,11 +157,17 @@ typedef struct red_type_ops {
         *(T *)lo = v[k];                                                                                     \
         if (k + 1 < n) {                                                                                     \
             T m = v[k + 1];                                                                                  \
-            for (int64_t i = k + 2; i < n; i++)                                                              \
-                if (v[i] < m)                                                                                \
-                    m = v[i];                                                                                \
+            for (int64_t i0 = k + 2; i0 < n; i0 += MED_CHECK) {                                              \
+                if (n - i0 > MED_CHECK && td_cancelled())                                                    \
+                    return false;                                                                            \
+                int64_t i1 = n - i0 > MED_CHECK ? i0 + MED_CHECK : n;                                        \
+                for (int64_t i = i0; i < i1; i++)                                                            \
+                    if (v[i] < m)                                                                            \
+                        m = v[i];                                                                            \
+            }                                                                                                \
             *(T *)hi = m;                                                                                    \
         }                                                                                                    \
+        return true;                                                                                         \
     }                                                                                                        \
     static double NAME##_diff(const void *phi, const void *plo)                                              \
     {                                                                                                        \
@@ -899,15 +918,38 @@ typedef struct med_ctx {
     td_dtype ot;
 } med_ctx;
 
-/* The statistic of one lane of n values of dtype t (reordered in place). */
-static void med_lane(const med_ctx *c, void *v, int64_t n, void *out)
+static int med_cancelled(td_err *err)
+{
+    return td_err_set(err, TD_ECANCEL, "cancelled");
+}
+
+/* Whether n values of dtype t hold a NaN, scanned in runs of MED_CHECK
+ * with a look at the cancel flag between them: 1, 0, or -1 cancelled. */
+static int med_nan_scan(td_dtype t, const char *v, int64_t n)
+{
+    int64_t ts = (int64_t)td_dtype_size(t);
+    for (int64_t i = 0; i < n; i += MED_CHECK) {
+        if (n - i > MED_CHECK && td_cancelled())
+            return -1;
+        if (type_ops[t].has_nan(v + i * ts, n - i < MED_CHECK ? n - i : MED_CHECK))
+            return 1;
+    }
+    return 0;
+}
+
+/* The statistic of one lane of n values of dtype t (reordered in place);
+ * -1 when Ctrl-C stopped it. */
+static int med_lane(const med_ctx *c, void *v, int64_t n, void *out, td_err *err)
 {
     td_dtype t = c->a->dtype;
     const red_type_ops *ops = &type_ops[t];
     unsigned char lo[8] = {0}, hi[8] = {0};
+    int nan = med_nan_scan(t, v, n);
+    if (nan < 0)
+        return med_cancelled(err);
     if (c->percentile) {
         double res;
-        if (ops->has_nan(v, n)) {
+        if (nan) {
             res = NAN;
         } else {
             /* numpy: virtual index (n - 1) * q; at or past the last rank both
@@ -915,12 +957,14 @@ static void med_lane(const med_ctx *c, void *v, int64_t n, void *out)
             double vi = (double)(n - 1) * c->q;
             double g;
             if (vi >= (double)(n - 1)) {
-                ops->ranks(v, n, n - 1, lo, hi);
+                if (!ops->ranks(v, n, n - 1, lo, hi))
+                    return med_cancelled(err);
                 memcpy(hi, lo, sizeof lo);
                 g = vi + 1;
             } else {
                 double prev = floor(vi);
-                ops->ranks(v, n, (int64_t)prev, lo, hi);
+                if (!ops->ranks(v, n, (int64_t)prev, lo, hi))
+                    return med_cancelled(err);
                 g = vi - prev;
             }
             double d = ops->diff(hi, lo), l, h;
@@ -931,16 +975,17 @@ static void med_lane(const med_ctx *c, void *v, int64_t n, void *out)
                 res = h - d * (1 - g);
         }
         memcpy(out, &res, sizeof res);
-        return;
+        return 0;
     }
     /* median: the mean of the middle one or two values, in the mean dtype */
-    if (n == 0 || ops->has_nan(v, n)) {
-        double nan = NAN;
-        nd_convert(out, c->ot, &nan, TD_FLOAT64, 1);
-        return;
+    if (n == 0 || nan) {
+        double nanv = NAN;
+        nd_convert(out, c->ot, &nanv, TD_FLOAT64, 1);
+        return 0;
     }
     int64_t k = n % 2 ? (n - 1) / 2 : n / 2 - 1;
-    ops->ranks(v, n, k, lo, hi);
+    if (!ops->ranks(v, n, k, lo, hi))
+        return med_cancelled(err);
     if (c->ot == TD_FLOAT32) {
         float x, y, s = 0;
         nd_convert(&x, TD_FLOAT32, lo, t, 1);
@@ -960,6 +1005,31 @@ static void med_lane(const med_ctx *c, void *v, int64_t n, void *out)
         s = s / (double)(n % 2 ? 1 : 2);
         memcpy(out, &s, sizeof s);
     }
+    return 0;
+}
+
+/* Gathers w lanes of len values starting at base into buf, lane after
+ * lane, reading whole rows of the tile; -1 when Ctrl-C stopped it. */
+static int med_gather(const med_ctx *c, const char *base, int64_t w, char *buf, td_err *err)
+{
+    int64_t len = c->s->len, ts = (int64_t)td_dtype_size(c->a->dtype);
+    if (c->s->inner == 1) {
+        for (int64_t i = 0; i < len; i += MED_CHECK) {
+            if (len - i > MED_CHECK && td_cancelled())
+                return med_cancelled(err);
+            memcpy(buf + i * ts, base + i * ts, (size_t)((len - i < MED_CHECK ? len - i : MED_CHECK) * ts));
+        }
+        return 0;
+    }
+    int64_t rows_per_check = MED_CHECK / w;
+    for (int64_t i = 0; i < len; i++) {
+        if (i % rows_per_check == rows_per_check - 1 && td_cancelled())
+            return med_cancelled(err);
+        const char *row = base + i * c->s->inner * ts;
+        for (int64_t j = 0; j < w; j++)
+            memcpy(buf + (j * len + i) * ts, row + j * ts, (size_t)ts);
+    }
+    return 0;
 }
 
 static int med_kernel(void *ctx, int64_t begin, int64_t end, int thread, td_err *err)
@@ -971,26 +1041,18 @@ static int med_kernel(void *ctx, int64_t begin, int64_t end, int thread, td_err 
     char *buf = td_scratch_alloc((size_t)(len > 0 ? len : 1) * (size_t)c->width * ts, err);
     if (!buf)
         return -1;
-    for (int64_t u = begin; u < end; u++) {
+    int rc = 0;
+    for (int64_t u = begin; u < end && rc == 0; u++) {
         int64_t o = u / c->ngroups, j0 = (u % c->ngroups) * c->width;
         int64_t w = s->inner - j0 < c->width ? s->inner - j0 : c->width;
         const char *base = (const char *)c->a->data + (o * len * s->inner + j0) * (int64_t)ts;
-        /* Gather w lanes of len values, reading whole rows of the tile. */
-        if (s->inner == 1) {
-            memcpy(buf, base, (size_t)len * ts);
-        } else {
-            for (int64_t i = 0; i < len; i++) {
-                const char *row = base + i * s->inner * (int64_t)ts;
-                for (int64_t j = 0; j < w; j++)
-                    memcpy(buf + (j * len + i) * (int64_t)ts, row + j * (int64_t)ts, ts);
-            }
-        }
-        for (int64_t j = 0; j < w; j++)
-            med_lane(c, buf + j * len * (int64_t)ts, len,
-                     (char *)c->out + (o * s->inner + j0 + j) * (int64_t)os);
+        rc = med_gather(c, base, w, buf, err);
+        for (int64_t j = 0; j < w && rc == 0; j++)
+            rc = med_lane(c, buf + j * len * (int64_t)ts, len,
+                          (char *)c->out + (o * s->inner + j0 + j) * (int64_t)os, err);
     }
     td_scratch_free(buf);
-    return 0;
+    return rc;
 }
 
 static nd_array *reduce_median(const nd_array *a, const red_shape *s, bool percentile, double q, td_err *err)

@@ -1,17 +1,32 @@
 /* Series as a matrix with one row per record: gramian, cov and times.
  *
- * Floats go through CBLAS (OpenBLAS, with its own threads), in blocks of
- * rows so that a long product can be cancelled between blocks. Integer
- * and bool products are exact in the result dtype, wrapping as numpy's
- * dot does, parallel over records. */
+ * Floats go through CBLAS (OpenBLAS, with its own threads). A single BLAS
+ * call cannot be interrupted, so large products are cut into calls of at
+ * most SER_MAT_CALL_MACS multiply-adds each, with a look at the cancel flag
+ * between them. Integer and bool products are exact in the result dtype,
+ * wrapping as numpy's dot does, parallel over records. */
 #include "ser_internal.h"
 
 #include <cblas.h>
+#include <math.h>
 #include <string.h>
 
-/* Rows per BLAS call: large enough to run at BLAS speed, small enough to
- * notice a cancellation within a fraction of a second. */
+/* Records centred at once by cov: a multiple of MAT_KSTEP, so the blocks
+ * sum as one call would. */
 #define MAT_ROWS 16384
+
+/* Splits of the inner (summed) dimension fall on multiples of this, and
+ * the last call takes the last k % MAT_KSTEP rows together with the
+ * MAT_KSTEP before them. Split so, OpenBLAS 0.3.21 gave results bitwise
+ * equal to one call (syrk and gemm, single and double precision, on the
+ * shapes tried); other split points move the last bits. Its kernels seem
+ * to add partial sums into C in pieces of this size, the last two pieces
+ * shared out differently. */
+#define MAT_KSTEP 256
+/* Output tiles are multiples of this many rows and columns. */
+#define MAT_TILE 64
+/* float32 triangles are tiled from this many times the budget (see ser_mat_syrk). */
+#define MAT_F32_TILE_AT 4
 
 static void blas_threads(void)
 {
@@ -22,6 +37,156 @@ static int check_cancel(td_err *err)
 {
     if (td_cancelled())
         return td_err_set(err, TD_ECANCEL, "cancelled");
+    return 0;
+}
+
+/* element offset -> pointer, for float32 or float64 */
+static void *mat_at(td_dtype t, const void *p, int64_t off)
+{
+    return (char *)p + off * (int64_t)td_dtype_size(t);
+}
+
+/* One BLAS call each, row-major: C = op(A) B + beta C with op(A) = A^T
+ * when trans_a, and C (upper) = A^T A + beta C. */
+static void blas_gemm(td_dtype t, bool trans_a, int64_t m, int64_t n, int64_t k, const void *a, int64_t lda,
+                      const void *b, int64_t ldb, double beta, void *c, int64_t ldc)
+{
+    enum CBLAS_TRANSPOSE ta = trans_a ? CblasTrans : CblasNoTrans;
+    if (t == TD_FLOAT32)
+        cblas_sgemm(CblasRowMajor, ta, CblasNoTrans, (blasint)m, (blasint)n, (blasint)k, 1.0f, a,
+                    (blasint)lda, b, (blasint)ldb, (float)beta, c, (blasint)ldc);
+    else
+        cblas_dgemm(CblasRowMajor, ta, CblasNoTrans, (blasint)m, (blasint)n, (blasint)k, 1.0, a, (blasint)lda,
+                    b, (blasint)ldb, beta, c, (blasint)ldc);
+}
+
+static void blas_syrk(td_dtype t, int64_t n, int64_t k, const void *a, int64_t lda, double beta, void *c,
+                      int64_t ldc)
+{
+    if (t == TD_FLOAT32)
+        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, (blasint)n, (blasint)k, 1.0f, a, (blasint)lda,
+                    (float)beta, c, (blasint)ldc);
+    else
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (blasint)n, (blasint)k, 1.0, a, (blasint)lda, beta,
+                    c, (blasint)ldc);
+}
+
+/* x rounded down to a multiple of step, at least step. */
+static int64_t mat_round(int64_t x, int64_t step)
+{
+    return x < step ? step : x - x % step;
+}
+
+/* a * b, saturating (macs may be INT64_MAX: one call) */
+static int64_t mat_sat(int64_t a, int64_t b)
+{
+    return a > INT64_MAX / b ? INT64_MAX : a * b;
+}
+
+/* The budget in multiply-adds of dtype t: single precision runs about
+ * twice as many per second as double. */
+static int64_t mat_work(td_dtype t, int64_t macs)
+{
+    return t == TD_FLOAT32 ? mat_sat(macs, 2) : macs;
+}
+
+/* Rows of the inner dimension per call when each row costs per_row
+ * multiply-adds: all k when that fits, else a multiple of MAT_KSTEP. */
+static int64_t mat_kchunk(int64_t k, int64_t per_row, int64_t macs)
+{
+    if (per_row <= 0 || k <= macs / per_row)
+        return k > 0 ? k : 1;
+    int64_t kc = mat_round(macs / per_row, MAT_KSTEP);
+    return kc < k ? kc : k;
+}
+
+/* The length of the call from k0 of k, in pieces of kc (see MAT_KSTEP). */
+static int64_t mat_kpiece(int64_t k0, int64_t k, int64_t kc)
+{
+    int64_t rest = k - k0;
+    if (rest <= kc || (k % MAT_KSTEP && rest - kc <= MAT_KSTEP))
+        return rest;
+    return kc;
+}
+
+int ser_mat_syrk(td_dtype t, int64_t n, int64_t k, const void *a, void *c, bool accumulate, int64_t macs,
+                 td_err *err)
+{
+    blas_threads();
+    if (k == 0 && !accumulate) {
+        for (int64_t i = 0; i < n; i++)
+            memset(mat_at(t, c, i * n + i), 0, (size_t)(n - i) * td_dtype_size(t));
+        return 0;
+    }
+    int64_t tri = n * (n + 1) / 2;
+    macs = mat_work(t, macs);
+    int64_t kc = mat_kchunk(k, tri, macs);
+    for (int64_t k0 = 0, kw; k0 < k; k0 += kw) {
+        kw = mat_kpiece(k0, k, kc);
+        double beta = k0 > 0 || accumulate ? 1.0 : 0.0;
+        const void *ak = mat_at(t, a, k0 * n);
+        /* When even MAT_KSTEP rows of the whole triangle are too much, the
+         * triangle is cut into square tiles: syrk on the diagonal, gemm
+         * off it. In double precision that was bitwise the same as one
+         * syrk on the shapes tried; in single precision sgemm's own
+         * threading moves the last bit of some results (a few ulp), so
+         * float32 tiles only triangles that would take several times
+         * longer than the others. */
+        int64_t side = n;
+        if (kw * tri > (t == TD_FLOAT32 ? mat_sat(macs, MAT_F32_TILE_AT) : macs)) {
+            side = mat_round((int64_t)sqrt((double)(macs / kw)), MAT_TILE);
+            if (side > n)
+                side = n;
+        }
+        for (int64_t j0 = 0; j0 < n; j0 += side) {
+            int64_t jw = n - j0 < side ? n - j0 : side;
+            for (int64_t i0 = 0; i0 < j0; i0 += side) {
+                if (check_cancel(err) < 0)
+                    return -1;
+                blas_gemm(t, true, side, jw, kw, mat_at(t, ak, i0), n, mat_at(t, ak, j0), n, beta,
+                          mat_at(t, c, i0 * n + j0), n);
+            }
+            if (check_cancel(err) < 0)
+                return -1;
+            blas_syrk(t, jw, kw, mat_at(t, ak, j0), n, beta, mat_at(t, c, j0 * n + j0), n);
+        }
+    }
+    return 0;
+}
+
+int ser_mat_gemm(td_dtype t, int64_t m, int64_t n, int64_t k, const void *a, const void *b, void *c,
+                 int64_t macs, td_err *err)
+{
+    blas_threads();
+    if (m == 0 || n == 0)
+        return 0;
+    if (k == 0) {
+        memset(c, 0, (size_t)(m * n) * td_dtype_size(t));
+        return 0;
+    }
+    /* Blocks of rows, each as wide as fits: whole rows usually. The inner
+     * dimension is cut only when a tile of MAT_TILE x MAT_TILE outputs
+     * would be too much, then the columns. */
+    macs = mat_work(t, macs);
+    int64_t kc = mat_kchunk(k, MAT_TILE * MAT_TILE, macs);
+    for (int64_t k0 = 0, kw; k0 < k; k0 += kw) {
+        kw = mat_kpiece(k0, k, kc);
+        int64_t nc = n;
+        if (nc * kw > macs / MAT_TILE)
+            nc = mat_round(macs / MAT_TILE / kw, MAT_TILE);
+        int64_t mc = macs / (nc * kw);
+        mc = mc >= m ? m : mat_round(mc, mc < MAT_TILE ? 1 : MAT_TILE);
+        for (int64_t j0 = 0; j0 < n; j0 += nc) {
+            int64_t jw = n - j0 < nc ? n - j0 : nc;
+            for (int64_t i0 = 0; i0 < m; i0 += mc) {
+                int64_t iw = m - i0 < mc ? m - i0 : mc;
+                if (check_cancel(err) < 0)
+                    return -1;
+                blas_gemm(t, false, iw, jw, kw, mat_at(t, a, i0 * k + k0), k, mat_at(t, b, k0 * n + j0), n,
+                          k0 > 0 ? 1.0 : 0.0, mat_at(t, c, i0 * n + j0), n);
+            }
+        }
+    }
     return 0;
 }
 
@@ -79,24 +244,12 @@ static void store_wrapped(nd_array *out, const uint64_t *acc)
     }
 }
 
-/* X^T X for a float matrix, accumulated over blocks of rows. */
+/* X^T X for a float matrix. */
 static int float_gram(const nd_array *x, nd_array *out, td_err *err)
 {
-    int64_t nrec = x->shape[0], n = x->shape[1];
-    blas_threads();
-    if (nrec == 0)
-        memset(out->data, 0, nd_nbytes(out));
-    for (int64_t r0 = 0; r0 < nrec; r0 += MAT_ROWS) {
-        if (check_cancel(err) < 0)
-            return -1;
-        int64_t rows = nrec - r0 < MAT_ROWS ? nrec - r0 : MAT_ROWS;
-        if (x->dtype == TD_FLOAT32)
-            cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, (blasint)n, (blasint)rows, 1.0f,
-                        (const float *)x->data + r0 * n, (blasint)n, r0 ? 1.0f : 0.0f, out->data, (blasint)n);
-        else
-            cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (blasint)n, (blasint)rows, 1.0,
-                        (const double *)x->data + r0 * n, (blasint)n, r0 ? 1.0 : 0.0, out->data, (blasint)n);
-    }
+    int64_t n = x->shape[1];
+    if (ser_mat_syrk(x->dtype, n, x->shape[0], x->data, out->data, false, SER_MAT_CALL_MACS, err) < 0)
+        return -1;
     /* syrk fills the upper triangle: mirror it */
     size_t is = nd_itemsize(out);
     for (int64_t a = 0; a < n; a++)
@@ -203,23 +356,9 @@ static nd_array *matmul(const nd_array *x, const nd_array *o, td_dtype t, td_err
     if (!out)
         return NULL;
     if (td_dtype_is_float(t)) {
-        blas_threads();
-        if (n == 0)
-            memset(out->data, 0, nd_nbytes(out));
-        for (int64_t r0 = 0; r0 < nrec && n > 0; r0 += MAT_ROWS) {
-            if (check_cancel(err) < 0) {
-                nd_release(out);
-                return NULL;
-            }
-            int64_t rows = nrec - r0 < MAT_ROWS ? nrec - r0 : MAT_ROWS;
-            if (t == TD_FLOAT32)
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)rows, (blasint)k, (blasint)n,
-                            1.0f, (const float *)x->data + r0 * n, (blasint)n, o->data, (blasint)k, 0.0f,
-                            (float *)out->data + r0 * k, (blasint)k);
-            else
-                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)rows, (blasint)k, (blasint)n,
-                            1.0, (const double *)x->data + r0 * n, (blasint)n, o->data, (blasint)k, 0.0,
-                            (double *)out->data + r0 * k, (blasint)k);
+        if (ser_mat_gemm(t, nrec, k, n, x->data, o->data, out->data, SER_MAT_CALL_MACS, err) < 0) {
+            nd_release(out);
+            return NULL;
         }
         return out;
     }
@@ -366,20 +505,14 @@ td_series *ser_cov(const td_series *d, td_err *err)
     }
     if (!(block = td_scratch_alloc(bytes, err)))
         goto done;
-    blas_threads();
-    if (nrec == 0)
-        memset(gram->data, 0, nd_nbytes(gram));
+    if (nrec == 0 && ser_mat_syrk(ct, n, 0, block, gram->data, false, SER_MAT_CALL_MACS, err) < 0)
+        goto done;
     for (int64_t r0 = 0; r0 < nrec; r0 += MAT_ROWS) {
         int64_t nb = nrec - r0 < MAT_ROWS ? nrec - r0 : MAT_ROWS;
         center_ctx c = {d, ms->values->data, r0, block, ct};
-        if (td_par_for(nb, 0, center_kernel, &c, err) < 0)
+        if (td_par_for(nb, 0, center_kernel, &c, err) < 0 ||
+            ser_mat_syrk(ct, n, nb, block, gram->data, r0 > 0, SER_MAT_CALL_MACS, err) < 0)
             goto done;
-        if (ct == TD_FLOAT32)
-            cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, (blasint)n, (blasint)nb, 1.0f, block,
-                        (blasint)n, r0 ? 1.0f : 0.0f, gram->data, (blasint)n);
-        else
-            cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (blasint)n, (blasint)nb, 1.0, block,
-                        (blasint)n, r0 ? 1.0 : 0.0, gram->data, (blasint)n);
     }
     /* times(1 / (n - 1)): float64, as numpy's dot with a 0-d float64 */
     out = nd_new(TD_FLOAT64, 2, shape, err);
