@@ -617,6 +617,17 @@ value *dist_wrap_records(const value *self, value *r, bool flat, td_err *err)
         return NULL;
     }
     MPI_Allgather(&m, (int)sizeof m, MPI_BYTE, all, (int)sizeof m, MPI_BYTE, MPI_COMM_WORLD);
+    /* A record-wise method whose result is not one record per record (a
+     * map to scalars makes a single image of them, as Thunder does) must
+     * see every record: the caller runs it again on the whole. */
+    bool regrouped = false;
+    for (int i = 0; self && !flat && i < dist_nranks; i++)
+        regrouped |= all[i].n != self->part->counts[i];
+    if (regrouped) {
+        free(all);
+        val_release(r);
+        return NULL;
+    }
     int64_t total = 0;
     bool empty_share = false;
     const rmeta *ref = NULL;
@@ -779,7 +790,8 @@ static value *call_records(call_args *a, dclass c, td_err *err)
         dist_sync(-1, err);
         return NULL;
     }
-    return dist_wrap_records(a->self, r, c == DC_FILTER, err);
+    value *w = dist_wrap_records(a->self, r, c == DC_FILTER, err);
+    return w || err->kind != TD_OK ? w : call_gathered(a, false, err);
 }
 
 static value *shape_tuple(const dpart *p)

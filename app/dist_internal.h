@@ -32,7 +32,10 @@ const value *dist_arg(const call_args *a, const char *name);
 /* r is this rank's result of a record-wise method on its share of self
  * (self NULL: a reader's records): one distributed value, dtypes promoted
  * and record shapes checked across ranks, shares rebalanced when a rank
- * has none. flat: a Series result has one base axis. Takes over r. */
+ * has none. flat: a Series result has one base axis (and may have fewer
+ * records). NULL with err clear when the result does not keep one record
+ * per record of self (the method must then run on the whole). Takes over
+ * r. */
 value *dist_wrap_records(const value *self, value *r, bool flat, td_err *err);
 
 /* dist_ops.c: reductions across records (mean, var, std, sum, max, min). */

@@ -480,9 +480,51 @@ value *dist_write(call_args *a, const char *format, td_err *err)
  * rank: each rank reads its own contiguous part of the sorted files
  * (io_select.part_*), so no file is read twice. NULL with err clear when
  * the reader should read everything (few files, labels to split). */
+/* td.images.fromnpy / td.series.fromnpy without labels or index: each rank
+ * reads only the bytes of its own records (npy_load_part). NULL with err
+ * clear when the file holds fewer records than ranks, or one image. */
+static value *read_npy_part(call_args *a, bool images, td_err *err)
+{
+    const value *path = dist_arg(a, "path"), *labels = dist_arg(a, "labels"), *index = dist_arg(a, "index");
+    if (!path || path->kind != V_STR || (labels && labels->kind != V_NONE) || (index && index->kind != V_NONE))
+        return NULL;
+    int ndim;
+    int64_t shape[ND_MAXDIM];
+    td_err mine;
+    /* an Images file has a leading axis of images; a Series file's records
+     * are every position but the last axis */
+    nd_array *part = npy_load_part(path->u.str.s, 1, dist_me, dist_nranks, &ndim, shape, &mine);
+    if (part && !images && ndim > 1) {
+        nd_release(part);
+        part = npy_load_part(path->u.str.s, ndim - 1, dist_me, dist_nranks, &ndim, shape, &mine);
+    }
+    int64_t nrec = 1;
+    for (int i = 0; part && i < (images ? 1 : ndim - 1); i++)
+        nrec *= shape[i];
+    if (!part || (images ? ndim < 3 : ndim < 2) || nrec < dist_nranks) {
+        /* the reader itself reads it whole, or says what is wrong */
+        nd_release(part);
+        return NULL;
+    }
+    td_data *d = images ? img_fromarray(part, err) : ser_fromarray(part, NULL, err);
+    nd_release(part);
+    if (!d)
+        return NULL;
+    dpart *p = dist_part_new(ndim, shape, nrec);
+    int64_t q = nrec / dist_nranks, r = nrec % dist_nranks;
+    for (int i = 0; i < dist_nranks; i++) {
+        p->counts[i] = q + (i < r);
+        if (i < dist_me)
+            p->offset += p->counts[i];
+    }
+    return val_data_part(d, p);
+}
+
 value *dist_read(call_args *a, td_err *err)
 {
     const char *name = a->fn->name;
+    if (!strcmp(name, "fromnpy") && (reg_find(&reg_td_images, name) == a->fn || reg_find(&reg_td_series, name) == a->fn))
+        return read_npy_part(a, reg_find(&reg_td_images, name) == a->fn, err);
     if (reg_find(&reg_td_images, name) != a->fn ||
         (strcmp(name, "fromtif") && strcmp(name, "frompng") && strcmp(name, "frombinary")))
         return NULL;

@@ -527,19 +527,18 @@ nd_array *npy_parse(const void *bytes, size_t len, const char *name, td_err *err
 
 /* --- files ---------------------------------------------------------------- */
 
-nd_array *npy_load(const char *path, td_err *err)
+/* Opens path and reads and checks its header: the descriptor, or -1 with
+ * err set. */
+static int open_npy(const char *path, npy_header *h, td_err *err)
 {
     /* O_NONBLOCK so that opening a FIFO by mistake does not hang; it has
      * no effect on the regular files we go on to read. */
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) {
-        io_errno_err(err, path, NULL, errno);
-        return NULL;
-    }
-    nd_array *a = NULL;
+    if (fd < 0)
+        return io_errno_err(err, path, NULL, errno);
     uint8_t *head = NULL;
-    void *scratch = NULL;
     struct stat st;
+    int rc = -1;
     if (fstat(fd, &st) < 0) {
         io_errno_err(err, path, NULL, errno);
         goto out;
@@ -558,39 +557,107 @@ nd_array *npy_load(const char *path, td_err *err)
      * parse_preamble has bounded by the file size and 1 MiB). */
     uint8_t pre[12];
     size_t npre = file_len < sizeof pre ? file_len : sizeof pre;
-    npy_header h;
     int major;
     size_t hl;
     if (io_pread_all(fd, pre, npre, 0, path, err) < 0 ||
-        parse_preamble(pre, npre, file_len, path, &major, &hl, &h, err) < 0)
+        parse_preamble(pre, npre, file_len, path, &major, &hl, h, err) < 0)
         goto out;
-    head = malloc(h.data_off);
+    head = malloc(h->data_off);
     if (!head) {
         td_err_set(err, TD_EMEMORY, "%s: out of memory reading the .npy header", path);
         goto out;
     }
-    if (io_pread_all(fd, head, h.data_off, 0, path, err) < 0 ||
-        parse_header(head, h.data_off, file_len, path, &h, err) < 0)
+    if (io_pread_all(fd, head, h->data_off, 0, path, err) < 0 ||
+        parse_header(head, h->data_off, file_len, path, h, err) < 0)
         goto out;
-
-    if (h.fortran && h.ndim > 1) {
-        scratch = td_scratch_alloc(h.nbytes ? h.nbytes : 1, err);
-        if (!scratch || io_pread_all(fd, scratch, h.nbytes, h.data_off, path, err) < 0)
-            goto out;
-        a = build_array(&h, scratch, err);
-    } else {
-        /* C order: read straight into the array, then fix it up in place. */
-        a = nd_new(h.dtype, h.ndim, h.shape, err);
-        if (a && io_pread_all(fd, a->data, h.nbytes, h.data_off, path, err) < 0) {
-            nd_release(a);
-            a = NULL;
-        }
-        if (a)
-            fix_up(a, &h);
-    }
+    rc = 0;
 out:
-    td_scratch_free(scratch);
     free(head);
+    if (rc < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* The whole array of an open file. */
+static nd_array *read_all(int fd, const npy_header *h, const char *path, td_err *err)
+{
+    if (h->fortran && h->ndim > 1) {
+        void *scratch = td_scratch_alloc(h->nbytes ? h->nbytes : 1, err);
+        nd_array *a = NULL;
+        if (scratch && io_pread_all(fd, scratch, h->nbytes, h->data_off, path, err) == 0)
+            a = build_array(h, scratch, err);
+        td_scratch_free(scratch);
+        return a;
+    }
+    /* C order: read straight into the array, then fix it up in place. */
+    nd_array *a = nd_new(h->dtype, h->ndim, h->shape, err);
+    if (a && io_pread_all(fd, a->data, h->nbytes, h->data_off, path, err) < 0) {
+        nd_release(a);
+        return NULL;
+    }
+    if (a)
+        fix_up(a, h);
+    return a;
+}
+
+nd_array *npy_load(const char *path, td_err *err)
+{
+    npy_header h;
+    int fd = open_npy(path, &h, err);
+    if (fd < 0)
+        return NULL;
+    nd_array *a = read_all(fd, &h, path, err);
+    close(fd);
+    return a;
+}
+
+nd_array *npy_load_part(const char *path, int nlead, int part_index, int part_count, int *ndim, int64_t *shape,
+                        td_err *err)
+{
+    npy_header h;
+    int fd = open_npy(path, &h, err);
+    if (fd < 0)
+        return NULL;
+    nd_array *a = NULL;
+    *ndim = h.ndim;
+    memcpy(shape, h.shape, (size_t)h.ndim * sizeof *shape);
+    if (nlead < 1 || nlead > h.ndim || part_count < 1 || part_index < 0 || part_index >= part_count) {
+        td_err_set(err, TD_EVALUE, "%s: no part %d of %d over %d leading axes of a %d-dimensional array", path,
+                   part_index, part_count, nlead, h.ndim);
+        goto out;
+    }
+    int64_t nrec = 1, recsize = 1;
+    for (int i = 0; i < h.ndim; i++)
+        *(i < nlead ? &nrec : &recsize) *= h.shape[i];
+    int64_t q = nrec / part_count, r = nrec % part_count;
+    int64_t first = part_index * q + (part_index < r ? part_index : r), count = q + (part_index < r);
+    int64_t pshape[ND_MAXDIM];
+    pshape[0] = count;
+    for (int i = nlead; i < h.ndim; i++)
+        pshape[1 + i - nlead] = h.shape[i];
+    int pnd = 1 + h.ndim - nlead;
+    size_t is = td_dtype_size(h.dtype);
+    if (h.fortran && h.ndim > 1) {
+        /* the records are not contiguous in the file: read it whole, keep the part */
+        nd_array *all = read_all(fd, &h, path, err);
+        if (all)
+            a = nd_new(h.dtype, pnd, pshape, err);
+        if (a)
+            memcpy(a->data, (char *)all->data + (size_t)(first * recsize) * is, (size_t)(count * recsize) * is);
+        nd_release(all);
+        goto out;
+    }
+    a = nd_new(h.dtype, pnd, pshape, err);
+    if (a && io_pread_all(fd, a->data, (size_t)(count * recsize) * is,
+                          h.data_off + (uint64_t)(first * recsize) * is, path, err) < 0) {
+        nd_release(a);
+        a = NULL;
+    }
+    if (a)
+        fix_up(a, &h);
+out:
     close(fd);
     return a;
 }

@@ -16,6 +16,14 @@ extern "C" {
  * unsupported dtypes and malformed headers are refused with an error
  * naming the file. */
 nd_array *npy_load(const char *path, td_err *err);
+/* One process's share of a .npy file (distributed readers): the records
+ * are the positions of the first nlead axes, split into part_count
+ * contiguous, near-equal parts (the first ones a record longer); part
+ * part_index comes back as (count, *trailing shape), read from its own
+ * bytes only (a Fortran-order file is read whole). *ndim and shape receive
+ * the whole array's shape. */
+nd_array *npy_load_part(const char *path, int nlead, int part_index, int part_count, int *ndim, int64_t *shape,
+                        td_err *err);
 /* Parses an in-memory .npy image (for tests and fuzzing); name is used in
  * error messages. */
 nd_array *npy_parse(const void *bytes, size_t len, const char *name, td_err *err);

@@ -284,6 +284,55 @@ static void numpy_fortran_order(void **state)
     nd_release(a);
 }
 
+/* A process's share of the records: only its rows, split as the ranks
+ * split them (the first parts a record longer), C and Fortran files alike. */
+static void load_parts(void **state)
+{
+    (void)state;
+    td_err err;
+    int64_t shape[3] = {7, 2, 3};
+    nd_array *a = nd_new(TD_INT16, 3, shape, &err);
+    int16_t *v = a->data;
+    for (int i = 0; i < 42; i++)
+        v[i] = (int16_t)(i * 3 - 50);
+    assert_int_equal(npy_save(tmp_path("parts.npy"), a, &err), 0);
+    const int64_t first[3] = {0, 3, 5}, count[3] = {3, 2, 2};
+    for (int k = 0; k < 3; k++) {
+        int ndim;
+        int64_t whole[ND_MAXDIM];
+        nd_array *p = npy_load_part(tmp_path("parts.npy"), 1, k, 3, &ndim, whole, &err);
+        assert_non_null(p);
+        assert_int_equal(ndim, 3);
+        assert_int_equal(whole[0], 7);
+        const int64_t want[3] = {count[k], 2, 3};
+        assert_shape(p, 3, want);
+        assert_bytes(p, v + first[k] * 6, (size_t)count[k] * 6 * sizeof *v);
+        nd_release(p);
+    }
+    /* records over the first two axes (a Series' base): 14 records of 3 */
+    int ndim;
+    int64_t whole[ND_MAXDIM];
+    nd_array *p = npy_load_part(tmp_path("parts.npy"), 2, 1, 4, &ndim, whole, &err);
+    assert_non_null(p);
+    const int64_t want2[2] = {4, 3}; /* 14 = 4 + 4 + 3 + 3: part 1 is records 4..7 */
+    assert_shape(p, 2, want2);
+    assert_bytes(p, v + 4 * 3, 12 * sizeof *v);
+    nd_release(p);
+    /* Fortran order: the same values, read whole and cut */
+    p = npy_load_part(data_path("fortran_be_i4_3d.npy"), 1, 1, 2, &ndim, whole, &err);
+    assert_non_null(p);
+    int32_t w[12];
+    for (int i = 0; i < 12; i++)
+        w[i] = 12 + i - 5;
+    const int64_t want3[3] = {1, 3, 4};
+    assert_shape(p, 3, want3);
+    assert_bytes(p, w, sizeof w);
+    nd_release(p);
+    assert_null(npy_load_part(tmp_path("parts.npy"), 4, 0, 2, &ndim, whole, &err));
+    assert_int_equal(err.kind, TD_EVALUE);
+    nd_release(a);
+}
+
 static void numpy_versions_2_and_3(void **state)
 {
     (void)state;
@@ -677,7 +726,7 @@ int main(void)
         cmocka_unit_test(trailing_bytes_ignored),   cmocka_unit_test(malformed_files),
         cmocka_unit_test(unsupported_dtypes),       cmocka_unit_test(missing_and_directory),
         cmocka_unit_test(header_variants_accepted), cmocka_unit_test(header_variants_refused),
-        cmocka_unit_test(truncations_and_garbage),
+        cmocka_unit_test(truncations_and_garbage), cmocka_unit_test(load_parts),
     };
     return cmocka_run_group_tests_name("npy", tests, make_tmpdir, remove_tmpdir);
 }
