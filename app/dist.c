@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "interp.h"
 #include "m_data.h"
@@ -202,7 +203,19 @@ void dist_send_code(char kind, const char *text, size_t len)
 
 int dist_bcast_text(char **src, long *len)
 {
-    MPI_Bcast(len, 1, MPI_LONG, 0, MPI_COMM_WORLD);
+    /* The other ranks may wait here a long time (for the next line typed
+     * in the workbench): they poll gently instead of spinning a core. */
+    MPI_Request req;
+    MPI_Ibcast(len, 1, MPI_LONG, 0, MPI_COMM_WORLD, &req);
+    for (int done = 0, spins = 0;;) {
+        MPI_Test(&req, &done, MPI_STATUS_IGNORE);
+        if (done)
+            break;
+        if (++spins > 1000) {
+            struct timespec ts = {0, 2000000};
+            nanosleep(&ts, NULL);
+        }
+    }
     if (*len < 0) {
         if (dist_me)
             *src = NULL;

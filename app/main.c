@@ -3,10 +3,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "dist.h"
@@ -205,16 +208,51 @@ static void on_sigint(int sig);
 
 /* Under mpirun: rank 0 reads the script (or runs the workbench) and every
  * rank runs the same statements. */
+static pid_t tty_owner = -1;
+
+/* Under mpirun no rank's standard input is the terminal (mpirun forwards
+ * its own to rank 0 through a pipe). Started with `mpirun --stdin none`
+ * from a terminal, rank 0 has /dev/null there and the terminal as its
+ * controlling one: it takes the terminal for the workbench. */
+static bool take_terminal(void)
+{
+    struct stat in, null;
+    if (fstat(STDIN_FILENO, &in) < 0 || stat("/dev/null", &null) < 0 || !S_ISCHR(in.st_mode) ||
+        in.st_rdev != null.st_rdev)
+        return false;
+    int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    /* mpirun's process group has the terminal: take it over (a background
+     * group that touched it would be stopped), and give it back at exit */
+    signal(SIGTTOU, SIG_IGN);
+    tty_owner = tcgetpgrp(fd);
+    bool ok = isatty(fd) && tcsetpgrp(fd, getpgrp()) == 0 && dup2(fd, STDIN_FILENO) >= 0 &&
+              dup2(fd, STDOUT_FILENO) >= 0;
+    close(fd);
+    return ok;
+}
+
+static void give_back_terminal(void)
+{
+    if (tty_owner > 0)
+        tcsetpgrp(STDIN_FILENO, tty_owner);
+}
+
 static int run_distributed(bool terminal, const char *startup, const char *script, const char *code,
                            bool from_stdin, bool timing)
 {
-    long tui = terminal && (startup || (!script && !code && !from_stdin));
+    bool interactive = startup || (!script && !code && !from_stdin);
+    if (dist_rank() == 0 && !terminal && interactive)
+        terminal = take_terminal();
+    long tui = terminal && interactive;
     char *none = NULL;
     dist_bcast_long(&tui);
     if (tui) {
         if (dist_rank() != 0)
             return follow();
         int status = ui_run(startup);
+        give_back_terminal();
         long stop = -1;
         dist_bcast_text(&none, &stop);
         return status;

@@ -173,7 +173,10 @@ static void summarise(ws_entry *e, const value *v)
     case V_IMAGES:
     case V_SERIES: {
         const td_data *d = v->u.data;
-        e->summary = xstrdup(nd_shape_str(data_ndim(d), data_shape(d), buf, sizeof buf));
+        int ndim;
+        const int64_t *shape;
+        dist_shape(v, &ndim, &shape); /* the whole, also when this rank holds a share */
+        e->summary = xstrdup(nd_shape_str(ndim, shape, buf, sizeof buf));
         e->dtype = td_dtype_name(data_dtype(d));
         e->bytes = (double)nd_nbytes(d->values);
         return;
