@@ -454,9 +454,14 @@ value *dist_write(call_args *a, const char *format, td_err *err)
     dist_bcast_text(&dir, &len);
     io_out *w = dist_me == 0 ? o : io_out_join(dir, path->u.str.s, err);
     free(dir);
-    rc = !w ? -1
-         : series ? io_series_write(d, w, pre, p->ndim - 1, p->shape, p->offset, err)
-                  : io_images_write(d, w, format, pre, p->offset, err);
+    /* a Series is one file, as locally: rank 0 creates it with its records,
+     * then the others write theirs at their places */
+    rc = !w ? -1 : series ? (dist_me == 0 ? io_series_write(d, w, pre, p->ndim - 1, 0, err) : 0)
+                          : io_images_write(d, w, format, pre, p->offset, err);
+    if (series && dist_sync(rc, err) == 0)
+        rc = dist_me == 0 ? 0 : io_series_write(d, w, pre, p->ndim - 1, p->offset, err);
+    else if (series)
+        rc = -1;
     if (dist_me != 0)
         io_out_leave(w);
     if (dist_sync(rc, err) < 0) {

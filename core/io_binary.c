@@ -544,26 +544,25 @@ done:
     return out;
 }
 
-int io_series_write(const td_series *d, io_out *o, const char *prefix, int nbase, const int64_t *base_shape,
-                    int64_t first, td_err *err)
+int io_series_write(const td_series *d, io_out *o, const char *prefix, int nbase, int64_t first, td_err *err)
 {
     if (d->kind != TD_SERIES)
         return td_err_set(err, TD_ETYPE, "series tobinary needs Series");
     if (data_nrecords(d) == 0)
         return 0;
-    /* Thunder names a file by its first record's key: "-%05d" per base axis */
-    int64_t key[ND_MAXDIM];
-    for (int k = nbase - 1; k >= 0; k--) {
-        key[k] = base_shape[k] > 0 ? first % base_shape[k] : 0;
-        first = base_shape[k] > 0 ? first / base_shape[k] : 0;
-    }
+    /* Thunder names the one local file by the first record's key: a
+     * "-00000" per base axis */
     char name[512];
     int n = snprintf(name, sizeof name, "%s", prefix ? prefix : "series");
-    for (int k = 0; k < nbase && n < (int)sizeof name - 32; k++)
-        n += snprintf(name + n, sizeof name - (size_t)n, "-%05lld", (long long)key[k]);
+    for (int k = 0; k < nbase && n < (int)sizeof name - 16; k++)
+        n += snprintf(name + n, sizeof name - (size_t)n, "-00000");
     snprintf(name + n, sizeof name - (size_t)n, ".bin");
     nd_array *v = data_values(d, err);
-    int rc = v ? io_out_write(o, name, v->data, nd_nbytes(v), err) : -1;
+    if (!v)
+        return -1;
+    uint64_t at = (uint64_t)first * (uint64_t)data_record_size(d) * td_dtype_size(data_dtype(d));
+    int rc = first == 0 ? io_out_write(o, name, v->data, nd_nbytes(v), err)
+                        : io_out_write_at(o, name, v->data, nd_nbytes(v), at, err);
     nd_release(v);
     return rc;
 }
@@ -575,7 +574,7 @@ int io_series_tobinary(const td_series *d, const char *path, const char *prefix,
     io_out *o = io_out_begin(path, overwrite, true, err);
     if (!o)
         return -1;
-    if (io_series_write(d, o, prefix, data_ndim(d) - 1, data_shape(d), 0, err) < 0) {
+    if (io_series_write(d, o, prefix, data_ndim(d) - 1, 0, err) < 0) {
         io_out_abort(o);
         return -1;
     }

@@ -866,16 +866,24 @@ int io_write_all(int fd, const void *buf, size_t n, const char *name, td_err *er
     return 0;
 }
 
-int io_out_write(io_out *o, const char *name, const void *bytes, size_t len, td_err *err)
+/* Writes bytes at offset of the file name in the output: created exclusively
+ * (excl) or shared with other writers of other ranges; checked, synced. */
+static int out_put(io_out *o, const char *name, const void *bytes, size_t len, uint64_t offset, bool excl,
+                   td_err *err)
 {
     char shown[PATH_MAX + 64];
     snprintf(shown, sizeof shown, "%s/%s", o->target, name);
     /* Names come from a user's prefix: they must stay inside the output. */
     if (!*name || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
         return td_err_set(err, TD_EVALUE, "%s: a file name in an output directory cannot contain '/'", shown);
-    int fd = openat(o->tmpfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
+    int fd = openat(o->tmpfd, name, O_WRONLY | O_CREAT | (excl ? O_EXCL : 0) | O_CLOEXEC | O_NOFOLLOW, 0666);
     if (fd < 0)
         return io_errno_err(err, shown, "could not create", errno);
+    if (offset && lseek(fd, (off_t)offset, SEEK_SET) < 0) {
+        int e = errno;
+        close(fd);
+        return io_errno_err(err, shown, "could not write", e);
+    }
     if (io_write_all(fd, bytes, len, shown, err) < 0) {
         close(fd);
         return -1;
@@ -888,6 +896,16 @@ int io_out_write(io_out *o, const char *name, const void *bytes, size_t len, td_
     if (close(fd) < 0)
         return io_errno_err(err, shown, "could not write", errno);
     return 0;
+}
+
+int io_out_write(io_out *o, const char *name, const void *bytes, size_t len, td_err *err)
+{
+    return out_put(o, name, bytes, len, 0, true, err);
+}
+
+int io_out_write_at(io_out *o, const char *name, const void *bytes, size_t len, uint64_t offset, td_err *err)
+{
+    return out_put(o, name, bytes, len, offset, false, err);
 }
 
 const char *io_out_path(const io_out *o)

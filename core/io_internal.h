@@ -55,6 +55,9 @@ int io_par_files(int64_t n, io_file_fn fn, void *ctx, td_err *err);
 /* Writes one complete file into the output (thread-safe): created
  * exclusively, every write checked, synced and closed. */
 int io_out_write(io_out *o, const char *name, const void *bytes, size_t len, td_err *err);
+/* Writes bytes at offset of a file that other writers fill elsewhere (one
+ * file written in parts by several processes): created if need be. */
+int io_out_write_at(io_out *o, const char *name, const void *bytes, size_t len, uint64_t offset, td_err *err);
 /* Syncs and renames the directory into place (replacing the old output);
  * frees o whatever happens. */
 int io_out_commit(io_out *o, td_err *err);

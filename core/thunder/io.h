@@ -174,10 +174,12 @@ void io_out_leave(io_out *o);
 /* format: "bin", "tif" or "png"; checks d as the writer above does. */
 int io_images_write(const td_images *d, io_out *o, const char *format, const char *prefix, int64_t first,
                     td_err *err);
-/* One file for d's records, named by the key of record number first of
- * the whole's base shape (base_shape, nbase axes): PREFIX-I-J...bin. */
-int io_series_write(const td_series *d, io_out *o, const char *prefix, int nbase, const int64_t *base_shape,
-                    int64_t first, td_err *err);
+/* d's records at their place in the whole's one file (the local layout:
+ * PREFIX-00000[-00000...].bin, one "-00000" per base axis), first being the
+ * number of d's first record. The part holding record 0 creates the file
+ * and must be written first; the others then write their ranges, in any
+ * order or at once. */
+int io_series_write(const td_series *d, io_out *o, const char *prefix, int nbase, int64_t first, td_err *err);
 /* binary: conf.json {"shape", "dtype"} with ndim/shape/dtype, and SUCCESS.
  * Frees o whatever happens. */
 int io_out_finish(io_out *o, bool binary, int ndim, const int64_t *shape, td_dtype dtype, td_err *err);
