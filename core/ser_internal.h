@@ -44,12 +44,13 @@ static inline td_dtype ser_ct(td_dtype t)
 const void *ser_record_as(const td_series *d, int64_t i, td_dtype ct, void *buf);
 
 /* Float products in BLAS calls of at most about macs multiply-adds each
- * (SER_MAT_CALL_MACS: tens of milliseconds), with a look at the cancel
+ * (SER_MAT_CALL_MACS: about 50 ms on two cores; a quarter of that cost
+ * the gramian 5-10% in call overheads), with a look at the cancel
  * flag before each call; small products are one call. Row-major, float32
  * or float64, dimensions below 2^31. ser_mat_syrk: the upper triangle of
  * C (n x n) = A^T A for A (k x n), plus C when accumulate. ser_mat_gemm:
  * C (m x n) = A (m x k) B (k x n). */
-#define SER_MAT_CALL_MACS ((int64_t)1 << 27)
+#define SER_MAT_CALL_MACS ((int64_t)1 << 29)
 int ser_mat_syrk(td_dtype t, int64_t n, int64_t k, const void *a, void *c, bool accumulate, int64_t macs,
                  td_err *err);
 int ser_mat_gemm(td_dtype t, int64_t m, int64_t n, int64_t k, const void *a, const void *b, void *c,
