@@ -527,7 +527,8 @@ static const dmethod shared_methods[] = {
     {"tobinary", DC_SPECIAL}, {"totif", DC_SPECIAL},     {"topng", DC_SPECIAL},
 };
 
-static const dmethod images_special[] = {{"toseries", DC_SPECIAL}, {"totimeseries", DC_SPECIAL}};
+static const dmethod images_special[] = {
+    {"toseries", DC_SPECIAL}, {"totimeseries", DC_SPECIAL}, {"map_as_series", DC_SPECIAL}};
 static const dmethod series_special[] = {{"toimages", DC_SPECIAL}};
 
 static const dmethod images_methods[] = {
@@ -872,6 +873,11 @@ static value *special(call_args *a, td_err *err)
     if ((!strcmp(name, "toseries") || !strcmp(name, "totimeseries")) && self->kind == V_IMAGES &&
         dist_is_shared(self)) {
         value *r = dist_toseries(a, err);
+        if (r || err->kind != TD_OK)
+            return r;
+    }
+    if (!strcmp(name, "map_as_series") && self->kind == V_IMAGES && dist_is_shared(self)) {
+        value *r = dist_map_as_series(a, err);
         if (r || err->kind != TD_OK)
             return r;
     }

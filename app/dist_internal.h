@@ -44,6 +44,10 @@ value *dist_reduce_records(const value *self, nd_redop op, td_err *err);
  * clear when the records must go the general way. */
 value *dist_toseries(call_args *a, td_err *err);
 value *dist_toimages(call_args *a, td_err *err);
+/* Images.map_as_series through the pixel exchange, the local map over this
+ * rank's pixels and the exchange back; NULL with err clear when it must go
+ * the general way (labels, a chunk or block size given). */
+value *dist_map_as_series(call_args *a, td_err *err);
 /* tobinary / totif / topng of shared records: every rank writes its own. */
 value *dist_write(call_args *a, const char *format, td_err *err);
 /* A reader over at least one file per rank reads only this rank's files;

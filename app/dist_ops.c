@@ -245,37 +245,42 @@ value *dist_reduce_records(const value *self, nd_redop op, td_err *err)
     return r ? dist_distribute(r, err) : NULL;
 }
 
-/* Images.toseries with the images shared: every rank sends each other rank
- * the pixels that rank will hold, of its own images (MPI_Alltoallv); the
- * blocks arrive in time order, (n, q) for q pixels, and one local
- * transpose makes the (q, n) records. NULL with err clear when the general
- * way applies (labels, fewer pixels than ranks). */
-value *dist_toseries(call_args *a, td_err *err)
+/* The pixel split of npix-pixel images: rank s holds pixels [off[s],
+ * off[s] + cnt[s]), with off the first nranks entries of the block returned
+ * and cnt the next nranks. NULL (every rank told) when out of memory. */
+static int64_t *pixel_split_new(int64_t npix, td_err *err)
 {
-    const value *self = a->self;
+    int64_t *off = malloc(2 * (size_t)dist_nranks * sizeof *off);
+    if (!off) {
+        dist_sync(td_err_set(err, TD_EMEMORY, "out of memory"), err);
+        return NULL;
+    }
+    int64_t *cnt = off + dist_nranks, q = npix / dist_nranks, extra = npix % dist_nranks, o = 0;
+    for (int s = 0; s < dist_nranks; s++) {
+        off[s] = o;
+        cnt[s] = q + (s < extra);
+        o += cnt[s];
+    }
+    return off;
+}
+
+/* Images shared by images become images shared by pixels: every rank sends
+ * each other rank that rank's pixels of its own images (MPI_Alltoallv), and
+ * the blocks arrive in time order as (n, q, 1): all n images of this rank's
+ * q pixels. */
+static nd_array *pixels_exchange(const value *self, const int64_t *pix_off, const int64_t *pix_cnt, td_err *err)
+{
     const dpart *p = self->part;
     const td_data *d = self->u.data;
-    int64_t npix = data_record_size(d), n = p->total;
-    if (d->labels || npix < dist_nranks)
-        return NULL;
+    int64_t npix = data_record_size(d), n = p->total, mine = p->counts[dist_me];
     size_t item = td_dtype_size(data_dtype(d));
-    int64_t q = npix / dist_nranks, extra = npix % dist_nranks;
-    int64_t *pix_off = malloc((size_t)dist_nranks * sizeof *pix_off), *pix_cnt = malloc((size_t)dist_nranks * sizeof *pix_cnt);
     int *scnt = malloc((size_t)dist_nranks * sizeof(int)), *sdisp = malloc((size_t)dist_nranks * sizeof(int));
     int *rcnt = malloc((size_t)dist_nranks * sizeof(int)), *rdisp = malloc((size_t)dist_nranks * sizeof(int));
-    int64_t mine = p->counts[dist_me];
-    int rc = pix_off && pix_cnt && scnt && sdisp && rcnt && rdisp ? 0 : td_err_set(err, TD_EMEMORY, "out of memory");
+    int rc = scnt && sdisp && rcnt && rdisp ? 0 : td_err_set(err, TD_EMEMORY, "out of memory");
     if (rc == 0)
-        rc = dist_check_int(n * (q + 1), "elements per rank", err);
+        rc = dist_check_int(n * (pix_cnt[0] + 1), "elements per rank", err);
     nd_array *sendbuf = NULL, *recv = NULL;
     if (rc == 0) {
-        int64_t o = 0;
-        for (int s = 0; s < dist_nranks; s++) {
-            pix_off[s] = o;
-            pix_cnt[s] = q + (s < extra);
-            o += pix_cnt[s];
-        }
-        /* (n, q, 1): n images of q x 1, which img_toseries turns into (q, 1, n) */
         int64_t sshape[1] = {mine * npix}, rshape[3] = {n, pix_cnt[dist_me], 1};
         sendbuf = nd_new(data_dtype(d), 1, sshape, err);
         recv = sendbuf ? nd_new(data_dtype(d), 3, rshape, err) : NULL;
@@ -284,7 +289,7 @@ value *dist_toseries(call_args *a, td_err *err)
     if (dist_sync(rc, err) < 0) {
         nd_release(sendbuf);
         nd_release(recv);
-        free(pix_off), free(pix_cnt), free(scnt), free(sdisp), free(rcnt), free(rdisp);
+        free(scnt), free(sdisp), free(rcnt), free(rdisp);
         return NULL;
     }
     /* pack: for each destination, its pixel columns of every local image */
@@ -309,30 +314,136 @@ value *dist_toseries(call_args *a, td_err *err)
     MPI_Type_free(&el);
     nd_release(sendbuf);
     free(scnt), free(sdisp), free(rcnt), free(rdisp);
-    /* (n, q) images of q pixels -> q records of n: the local transpose */
-    td_data *imgs = img_fromarray(recv, err);
-    nd_release(recv);
+    return recv;
+}
+
+/* Images (m, q, 1) of this rank's q pixels as the records (q, m) of a
+ * Series shared by pixels, whose whole has base image_shape. */
+static value *pixel_series(nd_array *cols, int ndim, const int64_t *image_shape, const int64_t *pix_off,
+                           const int64_t *pix_cnt, td_err *err)
+{
+    int64_t m = cols->shape[0], npix = 0;
+    td_data *imgs = img_fromarray(cols, err);
     td_data *ser3 = imgs ? img_toseries(imgs, err) : NULL;
     data_release(imgs);
-    int64_t flat[2] = {pix_cnt[dist_me], n};
+    int64_t flat[2] = {pix_cnt[dist_me], m};
     td_data *ser = ser3 ? data_reshape(ser3, 2, flat, err) : NULL;
     data_release(ser3);
-    dpart *np = NULL;
-    if (ser) {
-        int64_t shape[ND_MAXDIM];
-        int ndim = 0;
-        for (int i = 1; i < p->ndim; i++)
-            shape[ndim++] = p->shape[i];
-        shape[ndim++] = n;
-        np = dist_part_new(ndim, shape, npix);
-        for (int s = 0; s < dist_nranks; s++)
-            np->counts[s] = pix_cnt[s];
-        np->offset = pix_off[dist_me];
+    if (!ser)
+        return NULL;
+    int64_t shape[ND_MAXDIM];
+    for (int i = 0; i < ndim; i++)
+        shape[i] = image_shape[i];
+    shape[ndim] = m;
+    for (int s = 0; s < dist_nranks; s++)
+        npix += pix_cnt[s];
+    dpart *np = dist_part_new(ndim + 1, shape, npix);
+    for (int s = 0; s < dist_nranks; s++)
+        np->counts[s] = pix_cnt[s];
+    np->offset = pix_off[dist_me];
+    return val_data_part(ser, np);
+}
+
+/* Images.toseries with the images shared: the pixel exchange, then one
+ * local transpose makes the (q, n) records. NULL with err clear when the
+ * general way applies (labels, fewer pixels than ranks). Nothing after the
+ * exchange talks to the other ranks: a failure there (memory) reaches them
+ * at the end of the statement. */
+value *dist_toseries(call_args *a, td_err *err)
+{
+    const dpart *p = a->self->part;
+    int64_t npix = data_record_size(a->self->u.data);
+    if (a->self->u.data->labels || npix < dist_nranks)
+        return NULL;
+    int64_t *split = pixel_split_new(npix, err);
+    nd_array *cols = split ? pixels_exchange(a->self, split, split + dist_nranks, err) : NULL;
+    value *r = cols ? pixel_series(cols, p->ndim - 1, p->shape + 1, split, split + dist_nranks, err) : NULL;
+    nd_release(cols);
+    free(split);
+    return r;
+}
+
+/* Images.map_as_series with the images shared: the pixel exchange; the
+ * function over this rank's pixels, by the local map_as_series itself (so
+ * its checks and messages are the local ones); then the results go back to
+ * images (dist_toimages, or gathered when there are fewer values per pixel
+ * than ranks). Only the default chunk and block sizes go this way. */
+value *dist_map_as_series(call_args *a, td_err *err)
+{
+    const value *self = a->self;
+    const dpart *p = self->part;
+    const td_data *d = self->u.data;
+    const value *chunk = dist_arg(a, "chunk_size"), *block = dist_arg(a, "block_size");
+    int64_t npix = data_record_size(d);
+    if (d->labels || npix < dist_nranks || p->ndim < 3 || !chunk || chunk->kind != V_STR ||
+        strcmp(chunk->u.str.s, "auto") || (block && block->kind != V_NONE))
+        return NULL;
+    int64_t *off = pixel_split_new(npix, err);
+    if (!off)
+        return NULL;
+    const int64_t *cnt = off + dist_nranks;
+    nd_array *cols = pixels_exchange(self, off, cnt, err);
+    value *r = NULL, *local = NULL;
+    if (cols) {
+        td_data *im = img_fromarray(cols, err);
+        local = im ? val_data(im) : NULL;
     }
-    free(pix_off), free(pix_cnt);
-    /* nothing after the exchange talks to the other ranks: a failure here
-     * (memory) reaches them at the end of the statement */
-    return ser ? val_data_part(ser, np) : NULL;
+    if (local) {
+        call_args b = *a;
+        b.self = local;
+        r = a->fn->fn(&b, err);
+    }
+    /* every rank's result, (m, q, 1): m and the dtype must be rank 0's, whose
+     * first pixel is the whole's first (numpy casts to its dtype) */
+    int32_t meta[2] = {r ? (int32_t)data_dtype(r->u.data) : 0, 0};
+    int64_t m = r ? data_shape(r->u.data)[0] : 0;
+    if (dist_sync(r ? 0 : -1, err) < 0)
+        goto fail;
+    int64_t m0 = m;
+    MPI_Bcast(meta, 2, MPI_INT32_T, 0, MPI_COMM_WORLD);
+    MPI_Bcast(&m0, 1, MPI_INT64_T, 0, MPI_COMM_WORLD);
+    int rc = 0;
+    if (m != m0)
+        rc = td_err_set(err, TD_EVALUE, "map_as_series: value_size is %lld, but the function gave %lld values",
+                        (long long)m0, (long long)m);
+    value *cast = NULL;
+    if (rc == 0 && data_dtype(r->u.data) != (td_dtype)meta[0]) {
+        td_data *c = data_astype(r->u.data, (td_dtype)meta[0], err);
+        cast = c ? val_data(c) : NULL;
+        rc = cast ? 0 : -1;
+    }
+    if (dist_sync(rc, err) < 0) {
+        val_release(cast);
+        goto fail;
+    }
+    if (cast) {
+        val_release(r);
+        r = cast;
+    }
+    nd_array *vals = data_values(r->u.data, err);
+    value *ser = vals ? pixel_series(vals, p->ndim - 1, p->shape + 1, off, cnt, err) : NULL;
+    nd_release(vals);
+    val_release(r);
+    r = NULL;
+    /* the others take part in toimages below whatever happened here */
+    if (dist_sync(ser ? 0 : -1, err) < 0)
+        goto fail;
+    call_args t = *a;
+    t.self = ser;
+    r = dist_toimages(&t, err);
+    if (!r && err->kind == TD_OK) {
+        td_data *all = dist_gather_data(ser, err);
+        td_data *im = all ? ser_toimages(all, err) : NULL;
+        data_release(all);
+        r = im ? dist_distribute(im, err) : NULL;
+    }
+    val_release(ser);
+fail:
+    if (local)
+        val_release(local);
+    nd_release(cols);
+    free(off);
+    return r;
 }
 
 /* Series.toimages with the records shared: the inverse exchange. Each rank
