@@ -119,6 +119,11 @@ value *dist_subscript(value *obj, value *index, td_err *err)
 {
     return data_subscript(obj, index, err);
 }
+value *dist_localcorr(const value *self, int nsize, const int64_t *size, td_err *err)
+{
+    nd_array *r = img_localcorr(self->u.data, nsize, size, err);
+    return r ? val_array(r) : NULL;
+}
 bool dist_can_gather(void)
 {
     return false;
@@ -528,7 +533,7 @@ static const dmethod shared_methods[] = {
 };
 
 static const dmethod images_special[] = {
-    {"toseries", DC_SPECIAL}, {"totimeseries", DC_SPECIAL}, {"map_as_series", DC_SPECIAL}};
+    {"toseries", DC_SPECIAL}, {"totimeseries", DC_SPECIAL}, {"map_as_series", DC_SPECIAL}, {"localcorr", DC_SPECIAL}};
 static const dmethod series_special[] = {{"toimages", DC_SPECIAL}};
 
 static const dmethod images_methods[] = {
@@ -876,6 +881,8 @@ static value *special(call_args *a, td_err *err)
         if (r || err->kind != TD_OK)
             return r;
     }
+    if (!strcmp(name, "localcorr") && self->kind == V_IMAGES && dist_is_shared(self))
+        return a->fn->fn(a, err); /* which sees the share and merges (dist_localcorr) */
     if (!strcmp(name, "map_as_series") && self->kind == V_IMAGES && dist_is_shared(self)) {
         value *r = dist_map_as_series(a, err);
         if (r || err->kind != TD_OK)

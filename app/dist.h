@@ -86,6 +86,10 @@ void dist_output(int stream, const char *text, size_t len);
 /* reg_call's path in distributed mode. */
 value *dist_call(call_args *a, td_err *err);
 
+/* Images.localcorr of distributed images: each rank's co-moments over its
+ * own images, merged with MPI_Allreduce; the array on every rank. */
+value *dist_localcorr(const value *self, int nsize, const int64_t *size, td_err *err);
+
 /* data[index] of a distributed Images/Series. */
 value *dist_subscript(value *obj, value *index, td_err *err);
 

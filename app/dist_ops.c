@@ -344,6 +344,49 @@ static value *pixel_series(nd_array *cols, int ndim, const int64_t *image_shape,
     return val_data_part(ser, np);
 }
 
+value *dist_localcorr(const value *self, int nsize, const int64_t *size, td_err *err)
+{
+    const td_data *d = self->u.data;
+    if (!dist_is_shared(self)) {
+        nd_array *r = img_localcorr(d, nsize, size, err);
+        return r ? val_array(r) : NULL;
+    }
+    const dpart *p = self->part;
+    nd_array *mom = img_localcorr_moments(d, nsize, size, err);
+    int64_t plane = mom ? mom->size / 5 : 0;
+    double *sums = mom ? malloc(5 * (size_t)(plane ? plane : 1) * sizeof *sums) : NULL;
+    nd_array *out = sums ? nd_new(TD_FLOAT64, p->ndim - 1, p->shape + 1, err) : NULL;
+    if (mom && !sums)
+        td_err_set(err, TD_EMEMORY, "out of memory");
+    if (dist_sync(out ? 0 : -1, err) < 0) {
+        nd_release(mom);
+        free(sums);
+        nd_release(out);
+        return NULL;
+    }
+    /* Chan's merge of the ranks' moments: the means first, then each rank's
+     * co-moments plus the spread of its means around the whole's */
+    const double *mx = mom->data, *my = mx + plane, *cxx = my + plane, *cyy = cxx + plane, *cxy = cyy + plane;
+    double nr = (double)p->counts[dist_me], n = (double)p->total;
+    double *mean = sums, *cm = sums + 2 * plane;
+    for (int64_t i = 0; i < plane; i++) {
+        mean[i] = nr * mx[i];
+        mean[plane + i] = nr * my[i];
+    }
+    allreduce_doubles(mean, 2 * plane);
+    for (int64_t i = 0; i < plane; i++) {
+        double dx = mx[i] - mean[i] / n, dy = my[i] - mean[plane + i] / n;
+        cm[i] = cxx[i] + nr * dx * dx;
+        cm[plane + i] = cyy[i] + nr * dy * dy;
+        cm[2 * plane + i] = cxy[i] + nr * dx * dy;
+    }
+    allreduce_doubles(cm, 3 * plane);
+    img_localcorr_finish(out->data, cm, cm + plane, cm + 2 * plane, plane, p->total);
+    nd_release(mom);
+    free(sums);
+    return val_array(out);
+}
+
 /* Images.toseries with the images shared: the pixel exchange, then one
  * local transpose makes the (q, n) records. NULL with err clear when the
  * general way applies (labels, fewer pixels than ranks). Nothing after the

@@ -2,6 +2,7 @@
  * in the language: argument conversion around core/thunder/imgops.h. */
 #include "m_imgops.h"
 
+#include "dist.h"
 #include "np_ops.h"
 
 static const td_images *self_images(const call_args *a)
@@ -78,6 +79,8 @@ value *m_images_localcorr(call_args *a, td_err *err)
     int n = 0;
     if (ints_of(arg, "size", size, &n, err) < 0)
         return NULL;
+    if (a->self->part) /* distributed: each rank's images, merged */
+        return dist_localcorr(a->self, n, size, err);
     nd_array *r = img_localcorr(self_images(a), n, size, err);
     return r ? val_array(r) : NULL;
 }

@@ -24,7 +24,8 @@
 struct lc_ctx {
     const img_sep *plan;
     const nd_array *in;
-    nd_array *out;
+    nd_array *out; /* the correlations, or with moments the 5 planes of them */
+    bool moments;
     int64_t nimg, nbands, groups;
     bool carried; /* the axis-0 running sums must be carried from row 0 */
     img_sep_work *work;
@@ -49,8 +50,8 @@ static void lc_update(double *restrict mx, double *restrict my, double *restrict
 }
 
 /* corrcoef's arithmetic: c = comoments / (n - 1), then c01 / sqrt(c00) / sqrt(c11), clipped. */
-static void lc_finish(double *restrict o, const double *cxx, const double *cyy, const double *cxy, int64_t m,
-                      int64_t n)
+void img_localcorr_finish(double *restrict o, const double *cxx, const double *cyy, const double *cxy, int64_t m,
+                          int64_t n)
 {
     double f = 1.0 / (double)(n - 1);
     for (int64_t j = 0; j < m; j++) {
@@ -94,20 +95,28 @@ static int lc_kernel(void *p, int64_t begin, int64_t end, int thread, td_err *er
                 nd_convert(xb, TD_FLOAT64, src + (size_t)(a * inner) * isz, st, m);
                 lc_update(mx, my, cxx, cyy, cxy, xb, w->work, m, 1.0 / (double)(t + 1));
             }
-            lc_finish((double *)c->out->data + a * inner, cxx, cyy, cxy, m, c->nimg);
+            if (c->moments) {
+                int64_t plane = c->out->size / 5;
+                const double *src[5] = {mx, my, cxx, cyy, cxy};
+                for (int k = 0; k < 5; k++)
+                    memcpy((double *)c->out->data + k * plane + a * inner, src[k], sizeof(double) * (size_t)m);
+            } else {
+                img_localcorr_finish((double *)c->out->data + a * inner, cxx, cyy, cxy, m, c->nimg);
+            }
         }
     }
     (void)err;
     return 0;
 }
 
-nd_array *img_localcorr(const td_images *d, int nsize, const int64_t *size, td_err *err)
+static nd_array *localcorr(const td_images *d, int nsize, const int64_t *size, bool moments, td_err *err)
 {
     const nd_array *v = d->values;
     int nd = v->ndim - 1;
-    int64_t dim[ND_MAXDIM], sz[ND_MAXDIM];
+    int64_t dim[ND_MAXDIM], sz[ND_MAXDIM], odim[ND_MAXDIM + 1];
+    odim[0] = 5;
     for (int k = 0; k < nd; k++)
-        dim[k] = v->shape[k + 1];
+        odim[k + 1] = dim[k] = v->shape[k + 1];
     bool planes;
     if (img_filter_sizes(nd, nsize, size, sz, &planes, err) < 0)
         return NULL;
@@ -115,8 +124,8 @@ nd_array *img_localcorr(const td_images *d, int nsize, const int64_t *size, td_e
     if (img_sep_uniform(&s, v->dtype, nd, dim, sz, err) < 0)
         return NULL;
     int threads = td_par_threads();
-    nd_array *out = nd_new(TD_FLOAT64, nd, dim, err);
-    struct lc_ctx c = {&s, v, out, v->shape[0], 0, 0, false, NULL, NULL, NULL};
+    nd_array *out = moments ? nd_new(TD_FLOAT64, nd + 1, odim, err) : nd_new(TD_FLOAT64, nd, dim, err);
+    struct lc_ctx c = {&s, v, out, moments, v->shape[0], 0, 0, false, NULL, NULL, NULL};
     nd_array *result = NULL;
     if (!out)
         goto done;
@@ -160,4 +169,14 @@ done:
     nd_release(out);
     img_sep_free(&s);
     return result;
+}
+
+nd_array *img_localcorr(const td_images *d, int nsize, const int64_t *size, td_err *err)
+{
+    return localcorr(d, nsize, size, false, err);
+}
+
+nd_array *img_localcorr_moments(const td_images *d, int nsize, const int64_t *size, td_err *err)
+{
+    return localcorr(d, nsize, size, true, err);
 }

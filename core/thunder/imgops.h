@@ -65,6 +65,16 @@ td_images *img_subsample(const td_images *d, int nfactor, const int64_t *factor,
  * integer truncation). Returns a float64 array of the image shape; a pixel
  * constant in either gives NaN. */
 nd_array *img_localcorr(const td_images *d, int nsize, const int64_t *size, td_err *err);
+/* What img_localcorr accumulates, for combining the images of several
+ * processes: (5, *image shape) float64 planes holding, per pixel, the mean
+ * of the image, the mean of its blur, and the sums of squared deviations of
+ * each and of their products (Welford's co-moments over d's images). */
+nd_array *img_localcorr_moments(const td_images *d, int nsize, const int64_t *size, td_err *err);
+/* The correlations of m pixels from co-moments over n images, as
+ * img_localcorr computes them (numpy's corrcoef arithmetic, clipped to
+ * [-1, 1]). */
+void img_localcorr_finish(double *out, const double *cxx, const double *cyy, const double *cxy, int64_t m,
+                          int64_t n);
 
 /* --- simple per-image methods --------------------------------------------- */
 

@@ -1316,6 +1316,44 @@ static void test_localcorr_bands(void **state)
     data_release(im);
 }
 
+/* The moments of the first images and of the rest, merged as distributed
+ * mode merges them (Chan), give the correlations of all the images. */
+static void test_localcorr_moments_merge(void **state)
+{
+    (void)state;
+    td_err err;
+    int64_t s[3] = {6, 5, 7}, three = 3, split = 4;
+    td_images *im = floats(TD_FLOAT64, 3, s);
+    nd_array *whole = img_localcorr(im, 1, &three, &err);
+    CHECK_OK(whole, &err);
+    nd_array *va = data_record_range(im, 0, split, &err), *vb = data_record_range(im, split, 6, &err);
+    td_images *ia = img_fromarray(va, &err), *ib = img_fromarray(vb, &err);
+    nd_array *ma = img_localcorr_moments(ia, 1, &three, &err), *mb = img_localcorr_moments(ib, 1, &three, &err);
+    CHECK_OK(ma && mb, &err);
+    int64_t p = 35, want_shape[3] = {5, 5, 7};
+    assert_shape(ma, 3, want_shape);
+    const double *a = ma->data, *b = mb->data;
+    double na = (double)split, nb = 6.0 - (double)split, cm[3 * 35], out[35];
+    for (int64_t i = 0; i < p; i++) {
+        double mx = (na * a[i] + nb * b[i]) / 6, my = (na * a[p + i] + nb * b[p + i]) / 6;
+        double ax = a[i] - mx, ay = a[p + i] - my, bx = b[i] - mx, by = b[p + i] - my;
+        cm[i] = a[2 * p + i] + b[2 * p + i] + na * ax * ax + nb * bx * bx;
+        cm[p + i] = a[3 * p + i] + b[3 * p + i] + na * ay * ay + nb * by * by;
+        cm[2 * p + i] = a[4 * p + i] + b[4 * p + i] + na * ax * ay + nb * bx * by;
+    }
+    img_localcorr_finish(out, cm, cm + p, cm + 2 * p, p, 6);
+    for (int64_t i = 0; i < p; i++)
+        assert_true(fabs(out[i] - nd_get_f64(whole, i)) < 1e-12);
+    nd_release(ma);
+    nd_release(mb);
+    data_release(ia);
+    data_release(ib);
+    nd_release(va);
+    nd_release(vb);
+    nd_release(whole);
+    data_release(im);
+}
+
 static void test_localcorr_constant_pixels_are_nan(void **state)
 {
     (void)state;
@@ -1444,6 +1482,7 @@ int main(void)
         cmocka_unit_test(test_subsample),
         cmocka_unit_test(test_localcorr),
         cmocka_unit_test(test_localcorr_bands),
+        cmocka_unit_test(test_localcorr_moments_merge),
         cmocka_unit_test(test_localcorr_constant_pixels_are_nan),
         cmocka_unit_test(test_subtract),
         cmocka_unit_test(test_sample),
