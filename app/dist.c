@@ -534,7 +534,7 @@ static const dmethod shared_methods[] = {
 
 static const dmethod images_special[] = {
     {"toseries", DC_SPECIAL}, {"totimeseries", DC_SPECIAL}, {"map_as_series", DC_SPECIAL}, {"localcorr", DC_SPECIAL}};
-static const dmethod series_special[] = {{"toimages", DC_SPECIAL}};
+static const dmethod series_special[] = {{"toimages", DC_SPECIAL}, {"gramian", DC_SPECIAL}};
 
 static const dmethod images_methods[] = {
     {"squeeze", DC_RECORDS},         {"max_projection", DC_RECORDS}, {"max_min_projection", DC_RECORDS},
@@ -881,6 +881,8 @@ static value *special(call_args *a, td_err *err)
         if (r || err->kind != TD_OK)
             return r;
     }
+    if (!strcmp(name, "gramian") && self->kind == V_SERIES && dist_is_shared(self))
+        return dist_gramian(self, err);
     if (!strcmp(name, "localcorr") && self->kind == V_IMAGES && dist_is_shared(self))
         return a->fn->fn(a, err); /* which sees the share and merges (dist_localcorr) */
     if (!strcmp(name, "map_as_series") && self->kind == V_IMAGES && dist_is_shared(self)) {

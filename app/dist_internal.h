@@ -40,6 +40,8 @@ value *dist_wrap_records(const value *self, value *r, bool flat, td_err *err);
 
 /* dist_ops.c: reductions across records (mean, var, std, sum, max, min). */
 value *dist_reduce_records(const value *self, nd_redop op, td_err *err);
+/* Series.gramian: each rank's X^T X summed with MPI_Allreduce. */
+value *dist_gramian(const value *self, td_err *err);
 /* Images.toseries and Series.toimages through MPI_Alltoallv; NULL with err
  * clear when the records must go the general way. */
 value *dist_toseries(call_args *a, td_err *err);

@@ -387,6 +387,24 @@ value *dist_localcorr(const value *self, int nsize, const int64_t *size, td_err 
     return val_array(out);
 }
 
+value *dist_gramian(const value *self, td_err *err)
+{
+    /* X^T X is a sum over records: each rank's share, then MPI_Allreduce
+     * (integer products wrap as numpy's do, in any order) */
+    td_series *local = ser_gramian(self->u.data, err);
+    nd_array *whole = local ? nd_copy(local->values, err) : NULL;
+    if (dist_sync(whole ? 0 : -1, err) < 0) {
+        nd_release(whole);
+        data_release(local);
+        return NULL;
+    }
+    allreduce_array(whole, combine_sum);
+    td_data *r = data_with_values(local, whole, err);
+    nd_release(whole);
+    data_release(local);
+    return r ? dist_distribute(r, err) : NULL;
+}
+
 /* Images.toseries with the images shared: the pixel exchange, then one
  * local transpose makes the (q, n) records. NULL with err clear when the
  * general way applies (labels, fewer pixels than ranks). Nothing after the
