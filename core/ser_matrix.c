@@ -411,11 +411,9 @@ td_series *ser_times(const td_series *d, const nd_array *other, td_err *err)
         memcpy(shape, data_shape(d), sizeof(int64_t) * (size_t)data_ndim(d));
         shape[data_ndim(d) - 1] = k;
         nd_array *v = nd_reshape(prod, data_ndim(d), shape, err);
-        nd_array *idx = v ? nd_arange(TD_INT64, k, err) : NULL;
-        if (idx)
-            r = ser_fromarray(v, idx, err);
+        if (v)
+            r = ser_fromarray(v, NULL, err); /* index arange(k) */
         nd_release(v);
-        nd_release(idx);
     }
     nd_release(o1);
     nd_release(o);

@@ -597,12 +597,8 @@ td_series *ser_mean_by_panel(const td_series *d, int64_t length, td_err *err)
         return NULL;
     panel_ctx c = {d, out, length};
     td_series *r = NULL;
-    if (td_par_for(data_nrecords(d), 0, panel_kernel, &c, err) == 0) {
-        nd_array *idx = nd_arange(TD_INT64, length, err);
-        if (idx)
-            r = ser_result(d, out, idx, NULL, err);
-        nd_release(idx);
-    }
+    if (td_par_for(data_nrecords(d), 0, panel_kernel, &c, err) == 0)
+        r = ser_result(d, out, NULL, NULL, err); /* index arange(length) */
     nd_release(out);
     return r;
 }

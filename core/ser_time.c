@@ -239,12 +239,8 @@ td_series *ser_convolve(const td_series *d, const nd_array *signal, const char *
     td_series *r = NULL;
     if (out) {
         conv_ctx c = {d, sig->data, m, skip, outlen, out};
-        if (td_par_for(data_nrecords(d), 0, conv_kernel, &c, err) == 0) {
-            nd_array *idx = nd_arange(TD_INT64, outlen, err);
-            if (idx)
-                r = ser_result(d, out, idx, NULL, err);
-            nd_release(idx);
-        }
+        if (td_par_for(data_nrecords(d), 0, conv_kernel, &c, err) == 0)
+            r = ser_result(d, out, NULL, NULL, err); /* index arange(outlen) */
         nd_release(out);
     }
     nd_release(sig);
@@ -854,12 +850,8 @@ td_series *ser_mean_by_window(const td_series *d, int64_t nkeys, const ser_key *
     if (!out)
         goto done;
     window_ctx c = {d, pos, nkeys, window, out};
-    if (td_par_for(data_nrecords(d), 0, window_kernel, &c, err) == 0) {
-        nd_array *idx = nd_arange(TD_INT64, window, err);
-        if (idx)
-            r = ser_result(d, out, idx, NULL, err);
-        nd_release(idx);
-    }
+    if (td_par_for(data_nrecords(d), 0, window_kernel, &c, err) == 0)
+        r = ser_result(d, out, NULL, NULL, err); /* index arange(window) */
 done:
     td_scratch_free(pos);
     nd_release(out);
