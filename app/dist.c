@@ -936,52 +936,53 @@ bool dist_can_gather(void)
     return dist_active && depth == 1 && !omp_in_parallel();
 }
 
+/* Inside a function applied to records (a lambda of map on worker threads,
+ * or any call nested in a registry call): no collective may start there.
+ * fn names the call refused, or NULL. */
+static bool nested(const char *fn, td_err *err)
+{
+    if (depth == 0 && !omp_in_parallel())
+        return false;
+    td_err_set(err, TD_EVALUE, "%s%sdistributed Images or Series cannot be used inside a function applied to records",
+               fn ? fn : "", fn ? "(): " : "");
+    return true;
+}
+
+/* A call with no distributed value in it. Readers and constructors (no
+ * self) and Blocks put back together share the records of the data they
+ * make; methods and functions of local data give local data. */
+static value *call_local(call_args *a, td_err *err)
+{
+    bool local_in = dist_is_data(a->self);
+    for (int i = 0; i < a->n; i++)
+        local_in |= dist_is_data(a->v[i]);
+    const char *name = a->fn->name;
+    if (dist_is_data(a->self) && (!strcmp(name, "tospark") || !strcmp(name, "todistributed")))
+        return dist_distribute(data_retain(a->self->u.data), err);
+    bool makes_data = !looks_only(a) && (!a->self || a->self->kind == V_BLOCKS);
+    if (makes_data && !a->self) {
+        value *r = dist_read(a, err);
+        if (r || err->kind != TD_OK)
+            return r;
+    }
+    value *r = a->fn->fn(a, err);
+    if (makes_data && !local_in && r && dist_is_data(r) && !r->part) {
+        td_data *d = data_retain(r->u.data);
+        val_release(r);
+        r = dist_distribute(d, err);
+    }
+    return r;
+}
+
 value *dist_call(call_args *a, td_err *err)
 {
-    if (depth > 0 || omp_in_parallel()) {
-        if (any_distributed(a)) {
-            td_err_set(err, TD_EVALUE,
-                       "%s(): distributed Images or Series cannot be used inside a function applied to records",
-                       a->fn->name);
-            return NULL;
-        }
-        return a->fn->fn(a, err);
-    }
+    bool distributed = any_distributed(a);
+    if (depth > 0 || omp_in_parallel())
+        return distributed && nested(a->fn->name, err) ? NULL : a->fn->fn(a, err);
     depth++;
     value *r;
-    if (!any_distributed(a) && dist_is_data(a->self) && a->self->part == NULL &&
-        (!strcmp(a->fn->name, "tospark") || !strcmp(a->fn->name, "todistributed"))) {
-        r = dist_distribute(data_retain(a->self->u.data), err);
-    } else if (!any_distributed(a)) {
-        if (looks_only(a) || a->self) {
-            r = a->fn->fn(a, err);
-            /* methods of local values give local values */
-            bool local_in = dist_is_data(a->self);
-            for (int i = 0; i < a->n; i++)
-                local_in |= dist_is_data(a->v[i]);
-            if (r && dist_is_data(r) && !r->part && !local_in && !(a->fn->flags & REG_PROPERTY) && a->self &&
-                a->self->kind == V_BLOCKS) {
-                td_data *d = data_retain(r->u.data);
-                val_release(r);
-                r = dist_distribute(d, err);
-            }
-        } else {
-            /* readers and constructors: the records are shared out */
-            r = dist_read(a, err);
-            if (r || err->kind != TD_OK) {
-                depth--;
-                return r;
-            }
-            r = a->fn->fn(a, err);
-            bool local_in = false;
-            for (int i = 0; i < a->n; i++)
-                local_in |= dist_is_data(a->v[i]);
-            if (r && dist_is_data(r) && !r->part && !local_in) {
-                td_data *d = data_retain(r->u.data);
-                val_release(r);
-                r = dist_distribute(d, err);
-            }
-        }
+    if (!distributed) {
+        r = call_local(a, err);
     } else if (looks_only(a)) {
         r = a->fn->fn(a, err);
     } else {
@@ -999,10 +1000,8 @@ value *dist_call(call_args *a, td_err *err)
 
 value *dist_subscript(value *obj, value *index, td_err *err)
 {
-    if (depth > 0 || omp_in_parallel()) {
-        td_err_set(err, TD_EVALUE, "distributed Images or Series cannot be used inside a function applied to records");
+    if (nested(NULL, err))
         return NULL;
-    }
     td_data *all = dist_gather_data(obj, err);
     if (!all)
         return NULL;

@@ -670,11 +670,7 @@ static value *read_npy_part(call_args *a, bool images, td_err *err)
     td_err mine;
     /* an Images file has a leading axis of images; a Series file's records
      * are every position but the last axis */
-    nd_array *part = npy_load_part(path->u.str.s, 1, dist_me, dist_nranks, &ndim, shape, &mine);
-    if (part && !images && ndim > 1) {
-        nd_release(part);
-        part = npy_load_part(path->u.str.s, ndim - 1, dist_me, dist_nranks, &ndim, shape, &mine);
-    }
+    nd_array *part = npy_load_part(path->u.str.s, images ? 1 : -1, dist_me, dist_nranks, &ndim, shape, &mine);
     int64_t nrec = 1;
     for (int i = 0; part && i < (images ? 1 : ndim - 1); i++)
         nrec *= shape[i];

@@ -623,6 +623,8 @@ nd_array *npy_load_part(const char *path, int nlead, int part_index, int part_co
     nd_array *a = NULL;
     *ndim = h.ndim;
     memcpy(shape, h.shape, (size_t)h.ndim * sizeof *shape);
+    if (nlead < 0)
+        nlead += h.ndim;
     if (nlead < 1 || nlead > h.ndim || part_count < 1 || part_index < 0 || part_index >= part_count) {
         td_err_set(err, TD_EVALUE, "%s: no part %d of %d over %d leading axes of a %d-dimensional array", path,
                    part_index, part_count, nlead, h.ndim);

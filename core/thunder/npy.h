@@ -17,7 +17,8 @@ extern "C" {
  * naming the file. */
 nd_array *npy_load(const char *path, td_err *err);
 /* One process's share of a .npy file (distributed readers): the records
- * are the positions of the first nlead axes, split into part_count
+ * are the positions of the first nlead axes (nlead < 0: all but the last
+ * -nlead, so -1 gives a Series' records), split into part_count
  * contiguous, near-equal parts (the first ones a record longer); part
  * part_index comes back as (count, *trailing shape), read from its own
  * bytes only (a Fortran-order file is read whole). *ndim and shape receive
