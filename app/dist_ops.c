@@ -456,20 +456,20 @@ value *dist_map_as_series(call_args *a, td_err *err)
     }
     /* every rank's result, (m, q, 1): m and the dtype must be rank 0's, whose
      * first pixel is the whole's first (numpy casts to its dtype) */
-    int32_t meta[2] = {r ? (int32_t)data_dtype(r->u.data) : 0, 0};
     int64_t m = r ? data_shape(r->u.data)[0] : 0;
+    int64_t first[2] = {m, r ? (int64_t)data_dtype(r->u.data) : 0}; /* rank 0's m and dtype */
     if (dist_sync(r ? 0 : -1, err) < 0)
         goto fail;
-    int64_t m0 = m;
-    MPI_Bcast(meta, 2, MPI_INT32_T, 0, MPI_COMM_WORLD);
-    MPI_Bcast(&m0, 1, MPI_INT64_T, 0, MPI_COMM_WORLD);
+    MPI_Bcast(first, 2, MPI_INT64_T, 0, MPI_COMM_WORLD);
+    int64_t m0 = first[0];
+    td_dtype dt0 = (td_dtype)first[1];
     int rc = 0;
     if (m != m0)
         rc = td_err_set(err, TD_EVALUE, "map_as_series: value_size is %lld, but the function gave %lld values",
                         (long long)m0, (long long)m);
     value *cast = NULL;
-    if (rc == 0 && data_dtype(r->u.data) != (td_dtype)meta[0]) {
-        td_data *c = data_astype(r->u.data, (td_dtype)meta[0], err);
+    if (rc == 0 && data_dtype(r->u.data) != dt0) {
+        td_data *c = data_astype(r->u.data, dt0, err);
         cast = c ? val_data(c) : NULL;
         rc = cast ? 0 : -1;
     }
