@@ -325,10 +325,13 @@ static int need_flat_index(const td_series *d, const char *what, td_err *err)
     return 0;
 }
 
-td_series *ser_select_keys(const td_series *d, int64_t nkeys, const ser_key *keys, td_err *err)
+/* The positions of d whose index value passes test (which sets *keep, or
+ * returns -1 with err set), as ser_select_mask keeps them. */
+typedef int (*ser_pos_test)(const td_series *d, const nd_array *index, int64_t p, const void *ctx, uint8_t *keep,
+                            td_err *err);
+
+static td_series *select_positions(const td_series *d, ser_pos_test test, const void *ctx, td_err *err)
 {
-    if (need_flat_index(d, "select", err) < 0)
-        return NULL;
     int64_t n = ser_length(d);
     nd_array *index = ser_index(d, err);
     if (!index)
@@ -336,18 +339,62 @@ td_series *ser_select_keys(const td_series *d, int64_t nkeys, const ser_key *key
     uint8_t *keep = td_scratch_alloc((size_t)n + 1, err);
     td_series *r = NULL;
     if (keep) {
-        for (int64_t p = 0; p < n; p++) {
-            keep[p] = 0;
-            for (int64_t j = 0; j < nkeys && !keep[p]; j++) {
-                bool mixed;
-                keep[p] = ser_key_cmp(d, index, p, 0, &keys[j], &mixed) == 0;
-            }
-        }
-        r = ser_select_mask(d, keep, err);
+        int rc = 0;
+        for (int64_t p = 0; p < n && rc == 0; p++)
+            rc = test(d, index, p, ctx, &keep[p], err);
+        if (rc == 0)
+            r = ser_select_mask(d, keep, err);
         td_scratch_free(keep);
     }
     nd_release(index);
     return r;
+}
+
+typedef struct keys_ctx {
+    int64_t n;
+    const ser_key *keys;
+} keys_ctx;
+
+static int equals_a_key(const td_series *d, const nd_array *index, int64_t p, const void *ctx, uint8_t *keep,
+                        td_err *err)
+{
+    const keys_ctx *k = ctx;
+    (void)err;
+    *keep = 0;
+    for (int64_t j = 0; j < k->n && !*keep; j++) {
+        bool mixed;
+        *keep = ser_key_cmp(d, index, p, 0, &k->keys[j], &mixed) == 0;
+    }
+    return 0;
+}
+
+td_series *ser_select_keys(const td_series *d, int64_t nkeys, const ser_key *keys, td_err *err)
+{
+    if (need_flat_index(d, "select", err) < 0)
+        return NULL;
+    keys_ctx k = {nkeys, keys};
+    return select_positions(d, equals_a_key, &k, err);
+}
+
+/* left <= x < right, evaluated left to right as Python does */
+static int in_range(const td_series *d, const nd_array *index, int64_t p, const void *ctx, uint8_t *keep,
+                    td_err *err)
+{
+    const ser_key *lr = ctx;
+    bool mixed;
+    int a = ser_key_cmp(d, index, p, 0, &lr[0], &mixed);
+    if (mixed)
+        return td_err_set(err, TD_ETYPE, "'<=' not supported between instances of '%s' and '%s'", key_type(&lr[0]),
+                          index_type(d, index));
+    *keep = a == 0 || a == 1;
+    if (*keep) {
+        int b = ser_key_cmp(d, index, p, 0, &lr[1], &mixed);
+        if (mixed)
+            return td_err_set(err, TD_ETYPE, "'<' not supported between instances of '%s' and '%s'",
+                              index_type(d, index), key_type(&lr[1]));
+        *keep = b == -1;
+    }
+    return 0;
 }
 
 td_series *ser_between(const td_series *d, ser_key left, ser_key right, td_err *err)
@@ -358,40 +405,8 @@ td_series *ser_between(const td_series *d, ser_key left, ser_key right, td_err *
             "The truth value of an array with more than one element is ambiguous. Use a.any() or a.all()");
         return NULL;
     }
-    int64_t n = ser_length(d);
-    nd_array *index = ser_index(d, err);
-    if (!index)
-        return NULL;
-    uint8_t *keep = td_scratch_alloc((size_t)n + 1, err);
-    td_series *r = NULL;
-    if (keep) {
-        int rc = 0;
-        for (int64_t p = 0; p < n && rc == 0; p++) {
-            bool mixed;
-            /* left <= x < right, evaluated left to right as Python does */
-            int a = ser_key_cmp(d, index, p, 0, &left, &mixed);
-            if (mixed) {
-                rc = td_err_set(err, TD_ETYPE, "'<=' not supported between instances of '%s' and '%s'",
-                                key_type(&left), index_type(d, index));
-                break;
-            }
-            keep[p] = a == 0 || a == 1;
-            if (keep[p]) {
-                int b = ser_key_cmp(d, index, p, 0, &right, &mixed);
-                if (mixed) {
-                    rc = td_err_set(err, TD_ETYPE, "'<' not supported between instances of '%s' and '%s'",
-                                    index_type(d, index), key_type(&right));
-                    break;
-                }
-                keep[p] = b == -1;
-            }
-        }
-        if (rc == 0)
-            r = ser_select_mask(d, keep, err);
-        td_scratch_free(keep);
-    }
-    nd_release(index);
-    return r;
+    const ser_key lr[2] = {left, right};
+    return select_positions(d, in_range, lr, err);
 }
 
 /* ---- select_by_index -------------------------------------------------------------------------- */
