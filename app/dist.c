@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "interp.h"
+#include "m_blocks.h"
 #include "m_data.h"
 
 bool dist_active;
@@ -60,7 +61,9 @@ int dist_init(int *argc, char ***argv, td_err *err)
     (void)err;
     return 0;
 }
-void dist_finalize(void) {}
+void dist_finalize(void)
+{
+}
 int dist_rank(void)
 {
     return 0;
@@ -127,6 +130,43 @@ value *dist_localcorr(const value *self, int nsize, const int64_t *size, td_err 
 bool dist_can_gather(void)
 {
     return false;
+}
+/* Without MPI no value has a part, so only dist_blocks_gather is reached. */
+td_blocks *dist_blocks_gather(const value *self, td_err *err)
+{
+    (void)err;
+    return blk_retain(blocks_of(self));
+}
+static value *no_mpi(td_err *err)
+{
+    td_err_set(err, TD_ERUNTIME, "distributed Blocks need a build with MPI");
+    return NULL;
+}
+value *dist_toblocks(const value *images, const td_chunk *chunk, int npad, const int64_t *pad, td_err *err)
+{
+    (void)images, (void)chunk, (void)npad, (void)pad;
+    return no_mpi(err);
+}
+value *dist_blocks_first(const value *self, td_err *err)
+{
+    (void)self;
+    return no_mpi(err);
+}
+value *dist_blocks_map(const value *self, td_block_fn fn, void *ctx, int vndim, const int64_t *value_shape,
+                       const td_dtype *dtype, td_err *err)
+{
+    (void)self, (void)fn, (void)ctx, (void)vndim, (void)value_shape, (void)dtype;
+    return no_mpi(err);
+}
+value *dist_blocks_toimages(const value *self, td_err *err)
+{
+    (void)self;
+    return no_mpi(err);
+}
+value *dist_blocks_toseries(const value *self, td_err *err)
+{
+    (void)self;
+    return no_mpi(err);
 }
 
 #else /* HAVE_MPI */
@@ -329,7 +369,7 @@ dpart *dist_part_new(int ndim, const int64_t *shape, int64_t total)
     return p;
 }
 
-static void part_even(dpart *p)
+void dist_part_even(dpart *p)
 {
     int64_t q = p->total / dist_nranks, r = p->total % dist_nranks;
     p->offset = 0;
@@ -337,6 +377,18 @@ static void part_even(dpart *p)
         p->counts[i] = q + (i < r);
         if (i < dist_me)
             p->offset += p->counts[i];
+    }
+}
+
+void dist_part_split(dpart *p)
+{
+    if (p->total < dist_nranks) {
+        p->replicated = true;
+        p->offset = 0;
+        for (int i = 0; i < dist_nranks; i++)
+            p->counts[i] = p->total;
+    } else {
+        dist_part_even(p);
     }
 }
 
@@ -377,13 +429,9 @@ value *dist_distribute(td_data *full, td_err *err)
 {
     int64_t n = data_nrecords(full);
     dpart *p = dist_part_new(data_ndim(full), data_shape(full), n);
-    if (n < dist_nranks) {
-        p->replicated = true;
-        for (int i = 0; i < dist_nranks; i++)
-            p->counts[i] = n;
+    dist_part_split(p);
+    if (p->replicated)
         return val_data_part(full, p);
-    }
-    part_even(p);
     td_data *share = slice_records(full, p->offset, p->counts[dist_me], err);
     data_release(full);
     if (!share) {
@@ -391,6 +439,17 @@ value *dist_distribute(td_data *full, td_err *err)
         return NULL;
     }
     return val_data_part(share, p);
+}
+
+/* A local Images/Series result shared out (takes over r); anything else,
+ * or data already distributed, as it is. */
+static value *share_out(value *r, td_err *err)
+{
+    if (!r || !dist_is_data(r) || r->part)
+        return r;
+    td_data *d = data_retain(r->u.data);
+    val_release(r);
+    return dist_distribute(d, err);
 }
 
 /* MPI counts are ints: records per rank and bytes per record must fit. */
@@ -476,8 +535,7 @@ static value *rebalance(value *v, td_err *err)
 
 /* --- arrays from one rank --------------------------------------------------------------------- */
 
-/* root's array on every rank (*a is root's; others get a new one). */
-static int bcast_array(nd_array **a, int root, td_err *err)
+int dist_bcast_array(nd_array **a, int root, td_err *err)
 {
     struct {
         int dtype, ndim;
@@ -523,39 +581,70 @@ typedef struct dmethod {
 } dmethod;
 
 static const dmethod shared_methods[] = {
-    {"count", DC_SPECIAL},    {"first", DC_SPECIAL},     {"shape", DC_SPECIAL},    {"ndim", DC_SPECIAL},
-    {"mode", DC_SPECIAL},     {"dtype", DC_RECORDS},     {"mean", DC_SPECIAL},     {"var", DC_SPECIAL},
-    {"std", DC_SPECIAL},      {"sum", DC_SPECIAL},       {"max", DC_SPECIAL},      {"min", DC_SPECIAL},
-    {"tolocal", DC_SPECIAL},  {"tospark", DC_SPECIAL},   {"todistributed", DC_SPECIAL},
-    {"astype", DC_RECORDS},   {"filter", DC_FILTER},     {"plus", DC_RECORDS},     {"minus", DC_RECORDS},
-    {"dottimes", DC_RECORDS}, {"dotdivide", DC_RECORDS}, {"clip", DC_RECORDS},     {"map", DC_RECORDS},
-    {"tobinary", DC_SPECIAL}, {"totif", DC_SPECIAL},     {"topng", DC_SPECIAL},
+    {"count", DC_SPECIAL},   {"first", DC_SPECIAL},    {"shape", DC_SPECIAL},
+    {"ndim", DC_SPECIAL},    {"mode", DC_SPECIAL},     {"dtype", DC_RECORDS},
+    {"mean", DC_SPECIAL},    {"var", DC_SPECIAL},      {"std", DC_SPECIAL},
+    {"sum", DC_SPECIAL},     {"max", DC_SPECIAL},      {"min", DC_SPECIAL},
+    {"tolocal", DC_SPECIAL}, {"tospark", DC_SPECIAL},  {"todistributed", DC_SPECIAL},
+    {"astype", DC_RECORDS},  {"filter", DC_FILTER},    {"plus", DC_RECORDS},
+    {"minus", DC_RECORDS},   {"dottimes", DC_RECORDS}, {"dotdivide", DC_RECORDS},
+    {"clip", DC_RECORDS},    {"map", DC_RECORDS},      {"tobinary", DC_SPECIAL},
+    {"totif", DC_SPECIAL},   {"topng", DC_SPECIAL},
 };
 
-static const dmethod images_special[] = {
-    {"toseries", DC_SPECIAL}, {"totimeseries", DC_SPECIAL}, {"map_as_series", DC_SPECIAL}, {"localcorr", DC_SPECIAL}};
+static const dmethod images_special[] = {{"toseries", DC_SPECIAL},
+                                         {"totimeseries", DC_SPECIAL},
+                                         {"map_as_series", DC_SPECIAL},
+                                         {"localcorr", DC_SPECIAL},
+                                         {"toblocks", DC_SPECIAL}};
 static const dmethod series_special[] = {{"toimages", DC_SPECIAL}, {"gramian", DC_SPECIAL}};
 
 static const dmethod images_methods[] = {
-    {"squeeze", DC_RECORDS},         {"max_projection", DC_RECORDS}, {"max_min_projection", DC_RECORDS},
-    {"subsample", DC_RECORDS},       {"gaussian_filter", DC_RECORDS}, {"uniform_filter", DC_RECORDS},
-    {"median_filter", DC_RECORDS},   {"subtract", DC_RECORDS},
+    {"squeeze", DC_RECORDS},       {"max_projection", DC_RECORDS},  {"max_min_projection", DC_RECORDS},
+    {"subsample", DC_RECORDS},     {"gaussian_filter", DC_RECORDS}, {"uniform_filter", DC_RECORDS},
+    {"median_filter", DC_RECORDS}, {"subtract", DC_RECORDS},
 };
 
 static const dmethod series_methods[] = {
-    {"index", DC_RECORDS},           {"length", DC_RECORDS},          {"between", DC_RECORDS},
-    {"select", DC_RECORDS},          {"center", DC_RECORDS},          {"standardize", DC_RECORDS},
-    {"zscore", DC_RECORDS},          {"squelch", DC_RECORDS},         {"correlate", DC_RECORDS},
-    {"mean_by_panel", DC_RECORDS},   {"series_max", DC_RECORDS},      {"series_min", DC_RECORDS},
-    {"series_sum", DC_RECORDS},      {"series_mean", DC_RECORDS},     {"series_median", DC_RECORDS},
-    {"series_std", DC_RECORDS},      {"series_percentile", DC_RECORDS}, {"series_stat", DC_RECORDS},
-    {"series_stats", DC_RECORDS},    {"select_by_index", DC_RECORDS}, {"aggregate_by_index", DC_RECORDS},
-    {"stat_by_index", DC_RECORDS},   {"sum_by_index", DC_RECORDS},    {"mean_by_index", DC_RECORDS},
-    {"median_by_index", DC_RECORDS}, {"std_by_index", DC_RECORDS},    {"max_by_index", DC_RECORDS},
-    {"min_by_index", DC_RECORDS},    {"count_by_index", DC_RECORDS},  {"times", DC_RECORDS},
-    {"fourier", DC_RECORDS},         {"convolve", DC_RECORDS},        {"crosscorr", DC_RECORDS},
-    {"detrend", DC_RECORDS},         {"normalize", DC_RECORDS},       {"mean_by_window", DC_RECORDS},
-    {"subsample", DC_RECORDS},       {"downsample", DC_RECORDS},      {"flatten", DC_SPECIAL},
+    {"index", DC_RECORDS},
+    {"length", DC_RECORDS},
+    {"between", DC_RECORDS},
+    {"select", DC_RECORDS},
+    {"center", DC_RECORDS},
+    {"standardize", DC_RECORDS},
+    {"zscore", DC_RECORDS},
+    {"squelch", DC_RECORDS},
+    {"correlate", DC_RECORDS},
+    {"mean_by_panel", DC_RECORDS},
+    {"series_max", DC_RECORDS},
+    {"series_min", DC_RECORDS},
+    {"series_sum", DC_RECORDS},
+    {"series_mean", DC_RECORDS},
+    {"series_median", DC_RECORDS},
+    {"series_std", DC_RECORDS},
+    {"series_percentile", DC_RECORDS},
+    {"series_stat", DC_RECORDS},
+    {"series_stats", DC_RECORDS},
+    {"select_by_index", DC_RECORDS},
+    {"aggregate_by_index", DC_RECORDS},
+    {"stat_by_index", DC_RECORDS},
+    {"sum_by_index", DC_RECORDS},
+    {"mean_by_index", DC_RECORDS},
+    {"median_by_index", DC_RECORDS},
+    {"std_by_index", DC_RECORDS},
+    {"max_by_index", DC_RECORDS},
+    {"min_by_index", DC_RECORDS},
+    {"count_by_index", DC_RECORDS},
+    {"times", DC_RECORDS},
+    {"fourier", DC_RECORDS},
+    {"convolve", DC_RECORDS},
+    {"crosscorr", DC_RECORDS},
+    {"detrend", DC_RECORDS},
+    {"normalize", DC_RECORDS},
+    {"mean_by_window", DC_RECORDS},
+    {"subsample", DC_RECORDS},
+    {"downsample", DC_RECORDS},
+    {"flatten", DC_SPECIAL},
     {"totimeseries", DC_RECORDS},
 };
 
@@ -590,8 +679,7 @@ static dclass classify(const call_args *a)
     const char *name = a->fn->name;
     if (!dist_is_data(self) || reg_methods_of(self) == NULL)
         return DC_GATHER;
-    if (a->fn < reg_methods_of(self)->funcs ||
-        a->fn >= reg_methods_of(self)->funcs + reg_methods_of(self)->n)
+    if (a->fn < reg_methods_of(self)->funcs || a->fn >= reg_methods_of(self)->funcs + reg_methods_of(self)->n)
         return DC_GATHER;
     dclass c = LOOKUP(shared_methods, name);
     if (c == DC_GATHER)
@@ -661,7 +749,8 @@ value *dist_wrap_records(const value *self, value *r, bool flat, td_err *err)
             ref = &all[i];
             dt = (td_dtype)all[i].dtype;
         } else {
-            if (all[i].ndim != ref->ndim || memcmp(all[i].shape, ref->shape, (size_t)ref->ndim * sizeof *ref->shape))
+            if (all[i].ndim != ref->ndim ||
+                memcmp(all[i].shape, ref->shape, (size_t)ref->ndim * sizeof *ref->shape))
                 rc = td_err_set(err, TD_EVALUE, "records have different shapes on different ranks");
             dt = td_promote(dt, (td_dtype)all[i].dtype);
         }
@@ -745,6 +834,16 @@ static int gather_args(call_args *a, value **self, value **args, bool *local_in,
         *dst[i] = NULL;
         if (dist_is_data(v) && !v->part)
             *local_in = true;
+        if (v && v->kind == V_BLOCKS && v->part) {
+            td_blocks *whole = dist_blocks_gather(v, err);
+            if (!(*dst[i] = whole ? blocks_value(whole, err) : NULL)) {
+                for (int j = 0; j < i; j++)
+                    if (*dst[j])
+                        val_release(*dst[j]);
+                return -1;
+            }
+            continue;
+        }
         if (!dist_is_data(v) || !v->part) {
             *dst[i] = v ? val_retain(v) : NULL;
             continue;
@@ -789,11 +888,8 @@ static value *call_gathered(call_args *a, bool only_rank0, td_err *err)
         val_release(self);
     for (int i = 0; i < a->n; i++)
         val_release(args[i]);
-    if (r && dist_is_data(r) && !r->part && !local_in) {
-        td_data *d = data_retain(r->u.data);
-        val_release(r);
-        r = dist_distribute(d, err);
-    }
+    if (!local_in)
+        r = share_out(r, err);
     return r;
 }
 
@@ -852,7 +948,7 @@ static value *special(call_args *a, td_err *err)
             rc = f ? 0 : -1;
         }
         /* rank 0 holds record 0 whenever records are shared */
-        if (dist_sync(rc, err) < 0 || bcast_array(&f, 0, err) < 0) {
+        if (dist_sync(rc, err) < 0 || dist_bcast_array(&f, 0, err) < 0) {
             nd_release(f);
             return NULL;
         }
@@ -885,6 +981,8 @@ static value *special(call_args *a, td_err *err)
         return dist_gramian(self, err);
     if (!strcmp(name, "localcorr") && self->kind == V_IMAGES && dist_is_shared(self))
         return a->fn->fn(a, err); /* which sees the share and merges (dist_localcorr) */
+    if (!strcmp(name, "toblocks") && self->kind == V_IMAGES)
+        return a->fn->fn(a, err); /* which cuts the shares into blocks (dist_toblocks) */
     if (!strcmp(name, "map_as_series") && self->kind == V_IMAGES && dist_is_shared(self)) {
         value *r = dist_map_as_series(a, err);
         if (r || err->kind != TD_OK)
@@ -909,12 +1007,18 @@ static value *special(call_args *a, td_err *err)
     return call_gathered(a, false, err);
 }
 
+/* Images/Series or Blocks with a partition. */
+static bool has_part(const value *v)
+{
+    return v && (dist_is_data(v) || v->kind == V_BLOCKS) && v->part;
+}
+
 static bool any_distributed(const call_args *a)
 {
-    if (dist_is_data(a->self) && a->self->part)
+    if (has_part(a->self))
         return true;
     for (int i = 0; i < a->n; i++)
-        if (dist_is_data(a->v[i]) && a->v[i]->part)
+        if (has_part(a->v[i]))
             return true;
     return false;
 }
@@ -943,7 +1047,8 @@ static bool nested(const char *fn, td_err *err)
 {
     if (depth == 0 && !omp_in_parallel())
         return false;
-    td_err_set(err, TD_EVALUE, "%s%sdistributed Images or Series cannot be used inside a function applied to records",
+    td_err_set(err, TD_EVALUE,
+               "%s%sdistributed Images or Series cannot be used inside a function applied to records",
                fn ? fn : "", fn ? "(): " : "");
     return true;
 }
@@ -966,12 +1071,22 @@ static value *call_local(call_args *a, td_err *err)
             return r;
     }
     value *r = a->fn->fn(a, err);
-    if (makes_data && !local_in && r && dist_is_data(r) && !r->part) {
-        td_data *d = data_retain(r->u.data);
-        val_release(r);
-        r = dist_distribute(d, err);
-    }
+    if (makes_data && !local_in)
+        r = share_out(r, err);
     return r;
+}
+
+/* A method of a distributed Blocks value: the methods handle a share
+ * themselves (dist_blocks_*); what whole Blocks held by every rank give is
+ * marked as theirs is, Images and Series shared out. */
+static value *blocks_method(call_args *a, td_err *err)
+{
+    value *r = a->fn->fn(a, err);
+    if (!r || dist_blocks_shared(a->self) || r->part)
+        return r;
+    if (r->kind == V_BLOCKS)
+        return dist_blocks_replicated(r);
+    return share_out(r, err);
 }
 
 value *dist_call(call_args *a, td_err *err)
@@ -985,6 +1100,10 @@ value *dist_call(call_args *a, td_err *err)
         r = call_local(a, err);
     } else if (looks_only(a)) {
         r = a->fn->fn(a, err);
+    } else if (a->self && a->self->kind == V_BLOCKS && a->self->part && reg_methods_of(a->self) &&
+               a->fn >= reg_methods_of(a->self)->funcs &&
+               a->fn < reg_methods_of(a->self)->funcs + reg_methods_of(a->self)->n) {
+        r = blocks_method(a, err);
     } else {
         dclass c = classify(a);
         if ((c == DC_RECORDS || c == DC_FILTER) && dist_is_shared(a->self))
@@ -1008,11 +1127,7 @@ value *dist_subscript(value *obj, value *index, td_err *err)
     value *whole = val_data(all);
     value *r = data_subscript(whole, index, err);
     val_release(whole);
-    if (r && dist_is_data(r) && !r->part) {
-        td_data *d = data_retain(r->u.data);
-        val_release(r);
-        r = dist_distribute(d, err);
-    }
+    r = share_out(r, err);
     return r;
 }
 

@@ -90,6 +90,26 @@ value *dist_call(call_args *a, td_err *err);
  * own images, merged with MPI_Allreduce; the array on every rank. */
 value *dist_localcorr(const value *self, int nsize, const int64_t *size, td_err *err);
 
+/* Blocks (app/dist_blocks.c). Images.toblocks of distributed images: a
+ * Blocks value holding this rank's share of the blocks (value.part counts
+ * blocks), or the whole Blocks on every rank when there are fewer blocks
+ * than ranks. */
+static inline bool dist_blocks_shared(const value *v)
+{
+    return v->part && !v->part->replicated;
+}
+value *dist_toblocks(const value *images, const td_chunk *chunk, int npad, const int64_t *pad, td_err *err);
+/* The methods of a Blocks value holding a share: block 0 on every rank;
+ * map over each rank's blocks, results agreed across ranks (shape of the
+ * uncut axes, promoted dtype); every block on every rank; back to Images
+ * shared by images, or to Series shared by pixels. */
+value *dist_blocks_first(const value *self, td_err *err);
+value *dist_blocks_map(const value *self, td_block_fn fn, void *ctx, int vndim, const int64_t *value_shape,
+                       const td_dtype *dtype, td_err *err);
+td_blocks *dist_blocks_gather(const value *self, td_err *err);
+value *dist_blocks_toimages(const value *self, td_err *err);
+value *dist_blocks_toseries(const value *self, td_err *err);
+
 /* data[index] of a distributed Images/Series. */
 value *dist_subscript(value *obj, value *index, td_err *err);
 

@@ -21,6 +21,12 @@ bool dist_is_data(const value *v);
 bool dist_is_shared(const value *v);
 /* A partition with the global shape and total; counts all zero. */
 dpart *dist_part_new(int ndim, const int64_t *shape, int64_t total);
+/* Records split evenly among the ranks: counts and this rank's offset. */
+void dist_part_even(dpart *p);
+/* The same, or replicated when there are fewer records than ranks. */
+void dist_part_split(dpart *p);
+/* root's array on every rank (*a is root's; the others get a new one). */
+int dist_bcast_array(nd_array **a, int root, td_err *err);
 /* A whole Images/Series, the same on every rank, as this rank's share
  * (whole on every rank when there are fewer records than ranks). Takes
  * over full. */
@@ -38,6 +44,9 @@ const value *dist_arg(const call_args *a, const char *name);
  * r. */
 value *dist_wrap_records(const value *self, value *r, bool flat, td_err *err);
 
+/* A whole Blocks value (held by every rank) marked so; returns v. */
+value *dist_blocks_replicated(value *v);
+
 /* dist_ops.c: reductions across records (mean, var, std, sum, max, min). */
 value *dist_reduce_records(const value *self, nd_redop op, td_err *err);
 /* Series.gramian: each rank's X^T X summed with MPI_Allreduce. */
@@ -46,6 +55,9 @@ value *dist_gramian(const value *self, td_err *err);
  * clear when the records must go the general way. */
 value *dist_toseries(call_args *a, td_err *err);
 value *dist_toimages(call_args *a, td_err *err);
+/* Images.toseries of any Images value in distributed mode (shared,
+ * replicated): a Series shared by pixels. */
+value *dist_images_toseries(const value *images, td_err *err);
 /* Images.map_as_series through the pixel exchange, the local map over this
  * rank's pixels and the exchange back; NULL with err clear when it must go
  * the general way (labels, a chunk or block size given). */

@@ -96,7 +96,7 @@ void dist_reader_part(int *index, int *count)
 static td_dtype combine_dtype;
 
 #define COMBINE(NAME, EXPR)                                                                                  \
-    static void NAME(void *in, void *inout, int *len, MPI_Datatype *dt)                                    \
+    static void NAME(void *in, void *inout, int *len, MPI_Datatype *dt)                                      \
     {                                                                                                        \
         (void)dt;                                                                                            \
         switch (combine_dtype) {                                                                             \
@@ -168,7 +168,8 @@ static nd_array *to_f64(const nd_array *a, td_err *err)
 /* mean/var/std of the whole from each rank's count, mean and variance:
  * the mean is sum(n_r m_r) / N, and the variance adds the spread of the
  * ranks' means to their own: sum(n_r (v_r + (m_r - M)^2)) / N. */
-static nd_array *combine_moments(const td_data *d, const dpart *p, nd_redop op, td_dtype out_dtype, td_err *err)
+static nd_array *combine_moments(const td_data *d, const dpart *p, nd_redop op, td_dtype out_dtype,
+                                 td_err *err)
 {
     td_data *pm = data_reduce(d, ND_RMEAN, err);
     td_data *pv = pm && op != ND_RMEAN ? data_reduce(d, ND_RVAR, err) : NULL;
@@ -268,7 +269,8 @@ static int64_t *pixel_split_new(int64_t npix, td_err *err)
  * each other rank that rank's pixels of its own images (MPI_Alltoallv), and
  * the blocks arrive in time order as (n, q, 1): all n images of this rank's
  * q pixels. */
-static nd_array *pixels_exchange(const value *self, const int64_t *pix_off, const int64_t *pix_cnt, td_err *err)
+static nd_array *pixels_exchange(const value *self, const int64_t *pix_off, const int64_t *pix_cnt,
+                                 td_err *err)
 {
     const dpart *p = self->part;
     const td_data *d = self->u.data;
@@ -297,7 +299,8 @@ static nd_array *pixels_exchange(const value *self, const int64_t *pix_off, cons
     int64_t so = 0, ro = 0;
     for (int s = 0; s < dist_nranks; s++) {
         for (int64_t i = 0; i < mine; i++) {
-            memcpy(out, (const char *)data_record(d, i) + (size_t)pix_off[s] * item, (size_t)pix_cnt[s] * item);
+            memcpy(out, (const char *)data_record(d, i) + (size_t)pix_off[s] * item,
+                   (size_t)pix_cnt[s] * item);
             out += (size_t)pix_cnt[s] * item;
         }
         scnt[s] = (int)(mine * pix_cnt[s]);
@@ -424,6 +427,20 @@ value *dist_toseries(call_args *a, td_err *err)
     return r;
 }
 
+value *dist_images_toseries(const value *images, td_err *err)
+{
+    if (dist_is_shared(images)) {
+        call_args a = {.self = (value *)images};
+        value *r = dist_toseries(&a, err);
+        if (r || err->kind != TD_OK)
+            return r;
+    }
+    td_data *all = dist_gather_data(images, err);
+    td_series *s = all ? img_toseries(all, err) : NULL;
+    data_release(all);
+    return s ? dist_distribute(s, err) : NULL;
+}
+
 /* Images.map_as_series with the images shared: the pixel exchange; the
  * function over this rank's pixels, by the local map_as_series itself (so
  * its checks and messages are the local ones); then the results go back to
@@ -465,8 +482,9 @@ value *dist_map_as_series(call_args *a, td_err *err)
     td_dtype dt0 = (td_dtype)first[1];
     int rc = 0;
     if (m != m0)
-        rc = td_err_set(err, TD_EVALUE, "map_as_series: value_size is %lld, but the function gave %lld values",
-                        (long long)m0, (long long)m);
+        rc =
+            td_err_set(err, TD_EVALUE, "map_as_series: value_size is %lld, but the function gave %lld values",
+                       (long long)m0, (long long)m);
     value *cast = NULL;
     if (rc == 0 && data_dtype(r->u.data) != dt0) {
         td_data *c = data_astype(r->u.data, dt0, err);
@@ -521,10 +539,13 @@ value *dist_toimages(call_args *a, td_err *err)
     if (d->labels || n < dist_nranks || p->ndim < 3)
         return NULL;
     size_t item = td_dtype_size(data_dtype(d));
-    int64_t *img_off = malloc((size_t)dist_nranks * sizeof *img_off), *img_cnt = malloc((size_t)dist_nranks * sizeof *img_cnt);
+    int64_t *img_off = malloc((size_t)dist_nranks * sizeof *img_off),
+            *img_cnt = malloc((size_t)dist_nranks * sizeof *img_cnt);
     int *scnt = malloc((size_t)dist_nranks * sizeof(int)), *sdisp = malloc((size_t)dist_nranks * sizeof(int));
     int *rcnt = malloc((size_t)dist_nranks * sizeof(int)), *rdisp = malloc((size_t)dist_nranks * sizeof(int));
-    int rc = img_off && img_cnt && scnt && sdisp && rcnt && rdisp ? 0 : td_err_set(err, TD_EMEMORY, "out of memory");
+    int rc = img_off && img_cnt && scnt && sdisp && rcnt && rdisp
+                 ? 0
+                 : td_err_set(err, TD_EMEMORY, "out of memory");
     if (rc == 0)
         rc = dist_check_int(npix * (n / dist_nranks + 1), "elements per rank", err);
     td_data *rows = NULL; /* (n, q, 1) images: this rank's records transposed */
@@ -577,7 +598,8 @@ value *dist_toimages(call_args *a, td_err *err)
         const char *src = (const char *)recv->data + (size_t)rdisp[s] * item;
         size_t w = (size_t)p->counts[s] * item;
         for (int64_t t = 0; t < img_cnt[dist_me]; t++)
-            memcpy((char *)out->data + ((size_t)t * (size_t)npix + (size_t)pix_off) * item, src + (size_t)t * w, w);
+            memcpy((char *)out->data + ((size_t)t * (size_t)npix + (size_t)pix_off) * item,
+                   src + (size_t)t * w, w);
         pix_off += p->counts[s];
     }
     nd_release(recv);
@@ -608,7 +630,8 @@ value *dist_write(call_args *a, const char *format, td_err *err)
     const value *self = a->self;
     const dpart *p = self->part;
     const td_data *d = self->u.data;
-    const value *path = dist_arg(a, "path"), *prefix = dist_arg(a, "prefix"), *over = dist_arg(a, "overwrite");
+    const value *path = dist_arg(a, "path"), *prefix = dist_arg(a, "prefix"),
+                *over = dist_arg(a, "overwrite");
     if (!path || path->kind != V_STR)
         return NULL;
     const char *pre = prefix && prefix->kind == V_STR ? prefix->u.str.s : NULL;
@@ -628,8 +651,9 @@ value *dist_write(call_args *a, const char *format, td_err *err)
     free(dir);
     /* a Series is one file, as locally: rank 0 creates it with its records,
      * then the others write theirs at their places */
-    rc = !w ? -1 : series ? (dist_me == 0 ? io_series_write(d, w, pre, p->ndim - 1, 0, err) : 0)
-                          : io_images_write(d, w, format, pre, p->offset, err);
+    rc = !w       ? -1
+         : series ? (dist_me == 0 ? io_series_write(d, w, pre, p->ndim - 1, 0, err) : 0)
+                  : io_images_write(d, w, format, pre, p->offset, err);
     if (series && dist_sync(rc, err) == 0)
         rc = dist_me == 0 ? 0 : io_series_write(d, w, pre, p->ndim - 1, p->offset, err);
     else if (series)
@@ -663,7 +687,8 @@ value *dist_write(call_args *a, const char *format, td_err *err)
 static value *read_npy_part(call_args *a, bool images, td_err *err)
 {
     const value *path = dist_arg(a, "path"), *labels = dist_arg(a, "labels"), *index = dist_arg(a, "index");
-    if (!path || path->kind != V_STR || (labels && labels->kind != V_NONE) || (index && index->kind != V_NONE))
+    if (!path || path->kind != V_STR || (labels && labels->kind != V_NONE) ||
+        (index && index->kind != V_NONE))
         return NULL;
     int ndim;
     int64_t shape[ND_MAXDIM];
@@ -696,7 +721,8 @@ static value *read_npy_part(call_args *a, bool images, td_err *err)
 value *dist_read(call_args *a, td_err *err)
 {
     const char *name = a->fn->name;
-    if (!strcmp(name, "fromnpy") && (reg_find(&reg_td_images, name) == a->fn || reg_find(&reg_td_series, name) == a->fn))
+    if (!strcmp(name, "fromnpy") &&
+        (reg_find(&reg_td_images, name) == a->fn || reg_find(&reg_td_series, name) == a->fn))
         return read_npy_part(a, reg_find(&reg_td_images, name) == a->fn, err);
     if (reg_find(&reg_td_images, name) != a->fn ||
         (strcmp(name, "fromtif") && strcmp(name, "frompng") && strcmp(name, "frombinary")))
@@ -736,6 +762,5 @@ value *dist_read(call_args *a, td_err *err)
     }
     return dist_wrap_records(NULL, r, true, err);
 }
-
 
 #endif /* HAVE_MPI */

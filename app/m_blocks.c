@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 
+#include "dist.h"
 #include "interp.h"
 #include "strbuf.h"
 
@@ -19,8 +20,7 @@ void blocks_release(struct blocks *b)
     free(b);
 }
 
-/* Takes over the reference to tb. */
-static value *wrap_blocks(td_blocks *tb, td_err *err)
+value *blocks_value(td_blocks *tb, td_err *err)
 {
     if (!tb)
         return NULL;
@@ -34,17 +34,23 @@ static value *wrap_blocks(td_blocks *tb, td_err *err)
     return val_blocks(b);
 }
 
+td_blocks *blocks_of(const value *v)
+{
+    return v->u.blocks->b;
+}
+
 static td_blocks *self_blocks(call_args *a)
 {
     return a->self->u.blocks->b;
 }
 
-int blocks_repr(strbuf *sb, const struct blocks *bl, td_err *err)
+int blocks_repr(strbuf *sb, const value *v, td_err *err)
 {
-    const td_blocks *b = bl->b;
-    char shape[256], plan[256], pad[256];
-    sb_addf(sb, "Blocks\nmode: local\ndtype: %s\nshape: %s\nblockshape: %s\npadding: %s",
-            td_dtype_name(b->dtype), nd_shape_str(b->ndim, b->shape, shape, sizeof shape),
+    const td_blocks *b = blocks_of(v);
+    char shape[256], plan[256], pad[256], mode[64];
+    sb_addf(sb, "Blocks\nmode: %s\ndtype: %s\nshape: %s\nblockshape: %s\npadding: %s",
+            dist_mode_name(v, mode, sizeof mode), td_dtype_name(b->dtype),
+            nd_shape_str(b->ndim, b->shape, shape, sizeof shape),
             nd_shape_str(b->ndim, b->plan, plan, sizeof plan),
             nd_shape_str(b->ndim, b->pad, pad, sizeof pad));
     return 0;
@@ -142,7 +148,9 @@ value *m_images_toblocks(call_args *a, td_err *err)
         return NULL;
     if (a->v[1]->kind != V_NONE && ints_from(a->v[1], image_axes(d), "padding", pad, &npad, err) < 0)
         return NULL;
-    return wrap_blocks(img_toblocks(d, &c, npad, pad, err), err);
+    if (a->self->part)
+        return dist_toblocks(a->self, &c, npad, pad, err);
+    return blocks_value(img_toblocks(d, &c, npad, pad, err), err);
 }
 
 /* A lambda (or any callable) applied to one array, the result as an array. */
@@ -199,15 +207,20 @@ static value *m_blocks_count(call_args *a, td_err *err)
 
 static value *m_blocks_first(call_args *a, td_err *err)
 {
+    if (dist_blocks_shared(a->self))
+        return dist_blocks_first(a->self, err);
     nd_array *f = blk_get(self_blocks(a), 0, err);
     return f ? val_array(f) : NULL;
 }
 
 static value *m_blocks_collect(call_args *a, td_err *err)
 {
-    const td_blocks *b = self_blocks(a);
+    td_blocks *b = dist_blocks_gather(a->self, err);
+    if (!b)
+        return NULL;
     value **items = calloc((size_t)b->nblocks + 1, sizeof *items);
     if (!items) {
+        blk_release(b);
         td_err_set(err, TD_EMEMORY, "out of memory");
         return NULL;
     }
@@ -217,12 +230,14 @@ static value *m_blocks_collect(call_args *a, td_err *err)
             for (int64_t j = 0; j < i; j++)
                 val_release(items[j]);
             free(items);
+            blk_release(b);
             return NULL;
         }
         items[i] = val_array(x);
     }
     value *l = val_list(items, b->nblocks);
     free(items);
+    blk_release(b);
     return l;
 }
 
@@ -243,23 +258,31 @@ static value *m_blocks_map(call_args *a, td_err *err)
         dtp = &dt;
     }
     call_ctx cc = {a->in, a->v[0]};
-    return wrap_blocks(
-        blk_map(self_blocks(a), call_on_array, &cc, vn, shape->kind != V_NONE ? vs : NULL, dtp, err), err);
+    const int64_t *vsp = shape->kind != V_NONE ? vs : NULL;
+    if (dist_blocks_shared(a->self))
+        return dist_blocks_map(a->self, call_on_array, &cc, vn, vsp, dtp, err);
+    return blocks_value(blk_map(self_blocks(a), call_on_array, &cc, vn, vsp, dtp, err), err);
 }
 
 static value *m_blocks_toarray(call_args *a, td_err *err)
 {
-    nd_array *v = blk_toarray(self_blocks(a), err);
+    td_blocks *b = dist_blocks_gather(a->self, err);
+    nd_array *v = b ? blk_toarray(b, err) : NULL;
+    blk_release(b);
     return v ? val_array(v) : NULL;
 }
 
 static value *m_blocks_toimages(call_args *a, td_err *err)
 {
+    if (dist_blocks_shared(a->self))
+        return dist_blocks_toimages(a->self, err);
     return wrap_data(blk_toimages(self_blocks(a), err));
 }
 
 static value *m_blocks_toseries(call_args *a, td_err *err)
 {
+    if (dist_blocks_shared(a->self))
+        return dist_blocks_toseries(a->self, err);
     return wrap_data(blk_toseries(self_blocks(a), err));
 }
 
@@ -288,7 +311,8 @@ static value *m_blocks_dtype(call_args *a, td_err *err)
 
 static value *m_blocks_mode(call_args *a, td_err *err)
 {
-    return val_cstr("local");
+    char buf[64];
+    return val_cstr(dist_mode_name(a->self, buf, sizeof buf));
 }
 
 static const reg_func blocks_funcs[] = {
@@ -311,7 +335,11 @@ static const reg_func blocks_funcs[] = {
     {"padding", m_blocks_padding, "Padding added on each side of a block, per axis.", REG_PROPERTY, {END}},
     {"shape", m_blocks_shape, "Shape of the whole array: (n, *image_shape).", REG_PROPERTY, {END}},
     {"dtype", m_blocks_dtype, "Data type of the values.", REG_PROPERTY, {END}},
-    {"mode", m_blocks_mode, "Where the data live: 'local'.", REG_PROPERTY, {END}},
+    {"mode",
+     m_blocks_mode,
+     "Where the blocks live: 'local', or 'distributed (N ranks)'.",
+     REG_PROPERTY,
+     {END}},
 };
 
 const reg_table reg_blocks = {"Blocks", blocks_funcs, sizeof blocks_funcs / sizeof *blocks_funcs};

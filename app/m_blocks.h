@@ -18,4 +18,9 @@ value *m_series_toimages(call_args *a, td_err *err);
 /* Series.totimeseries(): a TimeSeries is a Series, so the same values, index and labels. */
 value *m_series_totimeseries(call_args *a, td_err *err);
 
+/* A Blocks value taking over tb (NULL with err when tb is NULL). */
+value *blocks_value(td_blocks *tb, td_err *err);
+/* The td_blocks of a Blocks value (borrowed). */
+td_blocks *blocks_of(const value *v);
+
 #endif

@@ -241,7 +241,10 @@ void val_release(value *v)
         data_release(v->u.data);
         dist_part_free(v->part);
         break;
-    case V_BLOCKS: blocks_release(v->u.blocks); break;
+    case V_BLOCKS:
+        blocks_release(v->u.blocks);
+        dist_part_free(v->part);
+        break;
     case V_FUNC: lang_lambda_free(v->u.fn); break;
     case V_METHOD: val_release(v->u.method.self); break;
     default: break;
@@ -552,7 +555,7 @@ int val_repr(struct strbuf *sb, const value *v, td_err *err)
         return print_array_repr(sb, v->u.arr.a, err);
     case V_IMAGES:
     case V_SERIES: return data_repr(sb, v, err);
-    case V_BLOCKS: return blocks_repr(sb, v->u.blocks, err);
+    case V_BLOCKS: return blocks_repr(sb, v, err);
     case V_FUNC: sb_addf(sb, "<function <lambda> at %p>", (void *)v->u.fn); return 0;
     case V_BUILTIN:
         sb_add(sb, "<built-in function ");

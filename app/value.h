@@ -42,8 +42,9 @@ typedef struct value value;
 struct value {
     int refcount; /* atomic */
     vkind kind;
-    /* Images/Series in distributed mode: which records u.data holds
-     * (app/dist.h); NULL for local data and every other kind. */
+    /* Images/Series in distributed mode: which records u.data holds;
+     * Blocks: which blocks (app/dist.h). NULL for local values and every
+     * other kind. */
     struct dpart *part;
     union {
         bool b;
@@ -109,7 +110,7 @@ value *val_func(struct lambda *fn);
 /* Provided by the Blocks implementation, which owns struct blocks. */
 void blocks_release(struct blocks *b);
 struct strbuf;
-int blocks_repr(struct strbuf *sb, const struct blocks *b, td_err *err);
+int blocks_repr(struct strbuf *sb, const value *v, td_err *err);
 
 value *val_retain(value *v);
 void val_release(value *v);

@@ -1,9 +1,10 @@
 #!/bin/sh
 # Scaling of distributed mode on this machine: strong (the same movie on 1
 # and 2 ranks) and weak (the movie grows with the ranks), for loading, a
-# per-image filter, the transpose to Series and a per-record Series
-# operation. Each rank runs one thread, so the ranks are the only
-# parallelism; one rank with two threads is shown for comparison.
+# per-image filter, the transpose to Series, a per-record Series
+# operation, and the cut into padded Blocks and back. Each rank runs one
+# thread, so the ranks are the only parallelism; one rank with two
+# threads is shown for comparison.
 #
 #     bench/mpi_scaling.sh [THUNDER]     (a thunder built with --with-mpi)
 #
@@ -28,29 +29,31 @@ data = td.images.frombinary(MOVIE)
 g = data.gaussian_filter(2)
 s = data.toseries()
 z = s.astype('float32').zscore()
+b = data.toblocks((64, 64), padding=4)
+back = b.toimages()
 PY
 
-# prints "load gaussian toseries zscore" seconds for: NP THREADS FRAMES
+# prints "load gaussian toseries zscore toblocks toimages" seconds for: NP THREADS FRAMES
 run() {
     sed "s|MOVIE|'$tmp/m$3'|" "$tmp/script.py" >"$tmp/s.py"
     best=""
     i=0
     while [ $i -lt "$repeat" ]; do
         t=$(mpirun -q -np "$1" --bind-to none --oversubscribe "$bin" --threads "$2" --timing "$tmp/s.py" 2>&1 >/dev/null |
-            sed -n 's/^line \([0-9]*\): \([0-9.]*\) s$/\1 \2/p' | awk '$1 >= 2 && $1 <= 5 { printf "%s ", $2 }')
-        best=$(printf '%s\n%s\n' "$best" "$t" | awk 'NF == 4 {
-            for (k = 1; k <= 4; k++) if (!(k in m) || $k < m[k]) m[k] = $k }
-            END { for (k = 1; k <= 4; k++) printf "%s ", m[k] }')
+            sed -n 's/^line \([0-9]*\): \([0-9.]*\) s$/\1 \2/p' | awk '$1 >= 2 && $1 <= 7 { printf "%s ", $2 }')
+        best=$(printf '%s\n%s\n' "$best" "$t" | awk 'NF == 6 {
+            for (k = 1; k <= 6; k++) if (!(k in m) || $k < m[k]) m[k] = $k }
+            END { for (k = 1; k <= 6; k++) printf "%s ", m[k] }')
         i=$((i + 1))
     done
     echo "$best"
 }
 
 movie 100 && movie 200 || exit 1
-echo "| run | ranks | threads per rank | frames | load (s) | gaussian_filter(2) (s) | toseries (s) | zscore (s) |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+echo "| run | ranks | threads per rank | frames | load (s) | gaussian_filter(2) (s) | toseries (s) | zscore (s) | toblocks (s) | Blocks.toimages (s) |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for cfg in "strong 1 2 200" "strong 1 1 200" "strong 2 1 200" "weak 1 1 100" "weak 2 1 200"; do
     set -- $cfg
     r=$(run "$2" "$3" "$4")
-    echo "| $1 | $2 | $3 | $4 | $(echo "$r" | awk '{ printf "%s | %s | %s | %s", $1, $2, $3, $4 }') |"
+    echo "| $1 | $2 | $3 | $4 | $(echo "$r" | awk '{ printf "%s | %s | %s | %s | %s | %s", $1, $2, $3, $4, $5, $6 }') |"
 done

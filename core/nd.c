@@ -152,6 +152,40 @@ nd_array *nd_view(const nd_array *a, int64_t offset, int ndim, const int64_t *sh
     return v;
 }
 
+/* One memcpy per run along the last axis. */
+void nd_copy_box(nd_array *dst, const int64_t *dstart, const nd_array *src, const int64_t *sstart,
+                 const int64_t *count)
+{
+    int n = src->ndim;
+    size_t is = nd_itemsize(src);
+    int64_t sst[ND_MAXDIM], dst_[ND_MAXDIM];
+    int64_t s = 1, d = 1;
+    for (int k = n - 1; k >= 0; k--) {
+        sst[k] = s;
+        dst_[k] = d;
+        s *= src->shape[k];
+        d *= dst->shape[k];
+    }
+    for (int k = 0; k < n; k++)
+        if (count[k] <= 0)
+            return;
+    int64_t idx[ND_MAXDIM] = {0};
+    size_t run = (size_t)count[n - 1] * is;
+    for (;;) {
+        int64_t so = 0, doff = 0;
+        for (int k = 0; k < n; k++) {
+            so += (sstart[k] + (k < n - 1 ? idx[k] : 0)) * sst[k];
+            doff += (dstart[k] + (k < n - 1 ? idx[k] : 0)) * dst_[k];
+        }
+        memcpy((char *)dst->data + doff * (int64_t)is, (const char *)src->data + so * (int64_t)is, run);
+        int k = n - 2;
+        while (k >= 0 && ++idx[k] == count[k])
+            idx[k--] = 0;
+        if (k < 0)
+            break;
+    }
+}
+
 nd_array *nd_reshape(const nd_array *a, int ndim, const int64_t *shape, td_err *err)
 {
     if (check_ndim(ndim, err) < 0)

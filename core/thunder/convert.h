@@ -71,7 +71,12 @@ td_images *ser_toimages(const td_series *s, td_err *err);
  * into pieces of plan[k] pixels (the last may be shorter), each piece
  * extended by pad[k] pixels on both sides where the image allows. Blocks
  * are numbered in C order over grid. Until mapped, the blocks are cut from
- * the source on demand, so holding a td_blocks costs no memory. */
+ * the source on demand, so holding a td_blocks costs no memory.
+ *
+ * A td_blocks holds blocks [first, first + held) of its grid: all of them,
+ * except one made by blk_part, which holds a part (a distributed mode
+ * gives each process its own) and answers blk_get and blk_map for that
+ * part only; blk_plan's holds none. */
 typedef struct td_blocks {
     int refcount;             /* atomic */
     int ndim;                 /* of the whole array: 1 + image axes */
@@ -79,42 +84,66 @@ typedef struct td_blocks {
     int64_t plan[ND_MAXDIM];  /* Thunder's blockshape: (n, *pixels per block) */
     int64_t pad[ND_MAXDIM];   /* padding per axis; pad[0] is 0 */
     int64_t grid[ND_MAXDIM];  /* blocks along each axis; grid[0] is 1 */
-    int64_t nblocks;
+    int64_t nblocks;          /* in the whole grid */
+    int64_t first, held;      /* the blocks held */
     td_dtype dtype;
-    nd_array *source; /* the whole array, or NULL when blocks holds the blocks */
-    nd_array **blocks;
+    nd_array *source;  /* the whole array, or NULL when blocks holds the blocks */
+    nd_array **blocks; /* held entries: blocks[i] is block first + i */
 } td_blocks;
 
-/* Thunder's toblocks. pad holds npad values for the first image axes (the
+/* The geometry toblocks gives an array of shape (ndim axes) and dtype,
+ * holding no blocks. pad holds npad values for the first image axes (the
  * others 0); npad 0 is no padding. Chunk plus padding may not exceed an
  * axis and padding may not exceed the chunk (Thunder's ValueErrors). */
+td_blocks *blk_plan(int ndim, const int64_t *shape, td_dtype dtype, const td_chunk *chunk, int npad,
+                    const int64_t *pad, td_err *err);
+/* Thunder's toblocks: blk_plan's blocks of the images, all held. */
 td_blocks *img_toblocks(const td_images *im, const td_chunk *chunk, int npad, const int64_t *pad,
                         td_err *err);
+/* Blocks [first, first + count) of b's grid, with b's geometry and dtype:
+ * blocks[i] is block first + i, of the shape blk_extent gives it (as b has
+ * it, padding included). Takes over the count references in blocks, also
+ * on failure (the pointer array stays the caller's). */
+td_blocks *blk_part(const td_blocks *b, int64_t first, int64_t count, nd_array *const *blocks, td_err *err);
 
 td_blocks *blk_retain(td_blocks *b);
 void blk_release(td_blocks *b);
 
+/* Blocks in the whole grid (held or not). */
 int64_t blk_count(const td_blocks *b);
-/* Block i (0 <= i < count) with its padding: (n, *extent). */
+/* Block i (first <= i < first + held) with its padding: (n, *extent). */
 nd_array *blk_get(const td_blocks *b, int64_t i, td_err *err);
-/* The first and the last pixel (exclusive) of block i along each axis, padding included. */
+/* The first and the last pixel (exclusive) of block i along each axis,
+ * padding included: its array's shape is stop - start. */
 void blk_extent(const td_blocks *b, int64_t i, int64_t *start, int64_t *stop);
+/* The same without the padding: the pixels block i puts back in toarray. */
+void blk_core_extent(const td_blocks *b, int64_t i, int64_t *start, int64_t *stop);
 
 /* func(ctx, block, thread, err) -> a new array, or NULL with err. */
 typedef nd_array *(*td_block_fn)(void *ctx, nd_array *block, int thread, td_err *err);
 
-/* Thunder's Blocks.map: fn over every block (in parallel). A result must
- * keep the block's number of axes and, along axes cut into several blocks,
- * its size; along the other axes (time at least) all results must agree
- * and may differ from the input. value_shape (vndim entries, or NULL),
- * when given, is checked against the results' uncut axes. The results
- * are cast to *dtype when given, else to their promoted dtype. The mapped
- * blocks keep their padding, which toarray strips (Thunder's local unchunk
- * forgets it after a map and stacks the padded blocks). */
+/* Thunder's Blocks.map: fn over every held block (in parallel). A result
+ * must keep the block's number of axes and, along axes cut into several
+ * blocks, its size; along the other axes (time at least) all results must
+ * agree and may differ from the input. value_shape (vndim entries, or
+ * NULL), when given, is checked against the results' uncut axes. The
+ * results are cast to *dtype when given, else to their promoted dtype. The
+ * mapped blocks keep their padding, which toarray strips (Thunder's local
+ * unchunk forgets it after a map and stacks the padded blocks). */
 td_blocks *blk_map(const td_blocks *b, td_block_fn fn, void *ctx, int vndim, const int64_t *value_shape,
                    const td_dtype *dtype, td_err *err);
+/* blk_map in two steps, for parts of one grid held apart that agree on
+ * the results' shape and dtype in between. blk_map_apply: fn over every
+ * held block into out (b->held entries), each result checked on its own.
+ * blk_map_finish: the mapped blocks from those results (taken over, also
+ * on failure), whose uncut axes must match ref (b->ndim sizes; NULL: the
+ * first result's), cast to *dtype (NULL: the results' promoted dtype). */
+int blk_map_apply(const td_blocks *b, td_block_fn fn, void *ctx, nd_array **out, td_err *err);
+td_blocks *blk_map_finish(const td_blocks *b, nd_array **out, const int64_t *ref, int vndim,
+                          const int64_t *value_shape, const td_dtype *dtype, td_err *err);
 
-/* The blocks put back together without their padding: shape b->shape. */
+/* The blocks put back together without their padding: shape b->shape.
+ * Every block must be held. */
 nd_array *blk_toarray(const td_blocks *b, td_err *err);
 td_images *blk_toimages(const td_blocks *b, td_err *err);
 /* toarray with the time axis moved last, index arange. */

@@ -47,6 +47,11 @@ void nd_release(nd_array *a);
 /* A view sharing a's memory: elements [offset, offset + prod(shape)) of a's
  * flat order, with a new shape. */
 nd_array *nd_view(const nd_array *a, int64_t offset, int ndim, const int64_t *shape, td_err *err);
+/* Copies a box of count[k] elements along each axis k from src, starting
+ * at sstart, into dst, starting at dstart. Both C-contiguous, with the
+ * same ndim and dtype; the box must lie inside both. */
+void nd_copy_box(nd_array *dst, const int64_t *dstart, const nd_array *src, const int64_t *sstart,
+                 const int64_t *count);
 /* Same data, new shape (numpy reshape; one dimension may be -1). */
 nd_array *nd_reshape(const nd_array *a, int ndim, const int64_t *shape, td_err *err);
 /* Drops axes of length 1 (all of them when axis < 0). */

@@ -583,6 +583,124 @@ static void test_blocks_map_rules(void **state)
     nd_release(a);
 }
 
+/* Keeps two images of blocks that start in the first rows, all of the others. */
+static nd_array *uneven_time_fn(void *ctx, nd_array *x, int thread, td_err *err)
+{
+    (void)ctx;
+    (void)thread;
+    if (x->shape[1] != 2)
+        return nd_copy(x, err);
+    int64_t shape[3] = {2, x->shape[1], x->shape[2]};
+    return nd_from_buffer(x->dtype, 3, shape, x->data, err);
+}
+
+/* Blocks held in parts (as distributed mode holds them): each part maps
+ * its own blocks, checked against the whole's first result, and the parts
+ * together give what the whole gives. */
+static void test_blocks_in_parts(void **state)
+{
+    (void)state;
+    td_err err;
+    int64_t shape[3] = {5, 9, 10};
+    nd_array *a = arange_shaped(TD_INT32, 3, shape);
+    td_images *im = images_of(a);
+    const int64_t px[2] = {2, 3}, pad[2] = {1, 2};
+    td_blocks *b = blocks_of(im, 2, px, 2, pad);
+    assert_int_equal(blk_count(b), 20);
+    assert_int_equal(b->first, 0);
+    assert_int_equal(b->held, 20);
+    /* the geometry alone is the same */
+    td_chunk c = {.kind = TD_CHUNK_PIXELS, .npixels = 2, .pixels = {2, 3}};
+    td_blocks *g = blk_plan(3, shape, TD_INT32, &c, 2, pad, &err);
+    CHECK_OK(g, &err);
+    assert_int_equal(g->nblocks, 20);
+    assert_int_equal(g->held, 0);
+    assert_memory_equal(g->grid, b->grid, sizeof g->grid);
+    assert_memory_equal(g->plan, b->plan, sizeof g->plan);
+    /* block 6 = row chunk 1, column chunk 2: core rows 2-3, columns 6-8;
+     * padded rows 1-4, columns 4-9 */
+    int64_t start[3], stop[3];
+    blk_core_extent(g, 6, start, stop);
+    assert_memory_equal(start, ((int64_t[]){0, 2, 6}), sizeof start);
+    assert_memory_equal(stop, ((int64_t[]){5, 4, 9}), sizeof stop);
+    blk_extent(g, 6, start, stop);
+    assert_memory_equal(start, ((int64_t[]){0, 1, 4}), sizeof start);
+    assert_memory_equal(stop, ((int64_t[]){5, 5, 10}), sizeof stop);
+    td_blocks *whole = blk_map(b, copy_fn, NULL, 0, NULL, NULL, &err);
+    CHECK_OK(whole, &err);
+    nd_array *want = blk_toarray(whole, &err);
+    CHECK_OK(want, &err);
+    assert_same_array(want, a);
+    /* three parts: blocks 0-6, 7-13, 14-19 */
+    const int64_t firsts[4] = {0, 7, 14, 20};
+    nd_array *mapped[20];
+    int64_t ref[3];
+    memcpy(ref, whole->blocks[0]->shape, sizeof ref);
+    for (int p = 0; p < 3; p++) {
+        int64_t n = firsts[p + 1] - firsts[p];
+        nd_array *mine[7];
+        for (int64_t i = 0; i < n; i++) {
+            nd_array *x = blk_get(b, firsts[p] + i, &err);
+            CHECK_OK(x, &err);
+            mine[i] = nd_copy(x, &err);
+            nd_release(x);
+        }
+        td_blocks *part = blk_part(g, firsts[p], n, mine, &err);
+        CHECK_OK(part, &err);
+        assert_int_equal(blk_count(part), 20);
+        /* only its own blocks */
+        assert_null(blk_get(part, firsts[p] ? 0 : 19, &err));
+        assert_int_equal(err.kind, TD_EINDEX);
+        assert_null(blk_toarray(part, &err));
+        nd_array *out[7];
+        assert_int_equal(blk_map_apply(part, copy_fn, NULL, out, &err), 0);
+        td_blocks *pm = blk_map_finish(part, out, ref, 0, NULL, NULL, &err);
+        CHECK_OK(pm, &err);
+        for (int64_t i = 0; i < n; i++) {
+            nd_array *x = blk_get(pm, firsts[p] + i, &err);
+            CHECK_OK(x, &err);
+            assert_same_array(x, whole->blocks[firsts[p] + i]);
+            mapped[firsts[p] + i] = x;
+        }
+        /* a part's first result need not be the whole's: the last part keeps
+         * two images of each block of the last row (blocks 16-19) */
+        assert_int_equal(blk_map_apply(part, uneven_time_fn, NULL, out, &err), 0);
+        td_blocks *bad = blk_map_finish(part, out, ref, 0, NULL, NULL, &err);
+        if (p < 2) {
+            CHECK_OK(bad, &err);
+            blk_release(bad);
+        } else {
+            assert_null(bad);
+            assert_string_equal(err.msg,
+                                "map on blocks: block 16 gave shape (2, 2, 5), but the first gave (5, 3, 5)");
+        }
+        blk_release(pm);
+        blk_release(part);
+    }
+    /* every part's blocks together: the whole again */
+    td_blocks *all = blk_part(whole, 0, 20, mapped, &err);
+    CHECK_OK(all, &err);
+    nd_array *back = blk_toarray(all, &err);
+    CHECK_OK(back, &err);
+    assert_same_array(back, want);
+    nd_release(back);
+    blk_release(all);
+    /* blocks must have their shape in the grid (padding included) */
+    nd_array *wrong = nd_zeros(TD_INT32, 3, (int64_t[]){5, 2, 3}, &err);
+    CHECK_OK(wrong, &err);
+    assert_null(blk_part(g, 0, 1, &wrong, &err));
+    assert_string_equal(err.msg, "block 0 does not have its shape and dtype in the grid");
+    nd_array *none[1] = {NULL};
+    assert_null(blk_part(g, 20, 1, none, &err));
+    assert_int_equal(err.kind, TD_EINDEX);
+    nd_release(want);
+    blk_release(whole);
+    blk_release(g);
+    blk_release(b);
+    data_release(im);
+    nd_release(a);
+}
+
 /* --- map_as_series ------------------------------------------------------------------- */
 
 static nd_array *center_fn(void *ctx, nd_array *x, int thread, td_err *err)
@@ -765,6 +883,7 @@ int main(void)
         cmocka_unit_test(test_blocks_errors_match_thunder),
         cmocka_unit_test(test_blocks_roundtrip_every_dtype_chunk_and_padding),
         cmocka_unit_test(test_blocks_map_rules),
+        cmocka_unit_test(test_blocks_in_parts),
         cmocka_unit_test(test_map_as_series_center),
         cmocka_unit_test(test_map_as_series_sizes_dtypes_errors),
         cmocka_unit_test(test_map_as_series_identity_every_dtype),
