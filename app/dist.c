@@ -139,7 +139,7 @@ td_blocks *dist_blocks_gather(const value *self, td_err *err)
 }
 static value *no_mpi(td_err *err)
 {
-    td_err_set(err, TD_ERUNTIME, "distributed Blocks need a build with MPI");
+    td_err_set(err, TD_ERUNTIME, "distributed values need a build with MPI");
     return NULL;
 }
 value *dist_toblocks(const value *images, const td_chunk *chunk, int npad, const int64_t *pad, td_err *err)
@@ -161,6 +161,11 @@ value *dist_blocks_map(const value *self, td_block_fn fn, void *ctx, int vndim, 
 value *dist_blocks_toimages(const value *self, td_err *err)
 {
     (void)self;
+    return no_mpi(err);
+}
+value *dist_fold(dist_fold_fn fn, void *ctx, td_err *err)
+{
+    (void)fn, (void)ctx;
     return no_mpi(err);
 }
 value *dist_blocks_toseries(const value *self, td_err *err)
@@ -597,7 +602,10 @@ static const dmethod images_special[] = {{"toseries", DC_SPECIAL},
                                          {"map_as_series", DC_SPECIAL},
                                          {"localcorr", DC_SPECIAL},
                                          {"toblocks", DC_SPECIAL}};
-static const dmethod series_special[] = {{"toimages", DC_SPECIAL}, {"gramian", DC_SPECIAL}};
+static const dmethod series_special[] = {
+    {"toimages", DC_SPECIAL}, {"gramian", DC_SPECIAL}, {"cov", DC_SPECIAL}};
+/* Either kind's. */
+static const dmethod data_special[] = {{"reduce", DC_SPECIAL}};
 
 static const dmethod images_methods[] = {
     {"squeeze", DC_RECORDS},       {"max_projection", DC_RECORDS},  {"max_min_projection", DC_RECORDS},
@@ -671,6 +679,13 @@ const value *dist_arg(const call_args *a, const char *name)
     return k >= 0 ? a->v[k] : NULL;
 }
 
+/* The Series methods whose axis 0 is across records, with the mean and
+ * std of them all (dist_scale_across). */
+static bool across_records(const char *name)
+{
+    return !strcmp(name, "center") || !strcmp(name, "standardize") || !strcmp(name, "zscore");
+}
+
 /* The class of this call, with the conditions under which a record-wise
  * method still needs every record (keys, axis 0, masks). */
 static dclass classify(const call_args *a)
@@ -686,12 +701,12 @@ static dclass classify(const call_args *a)
         c = self->kind == V_IMAGES ? LOOKUP(images_methods, name) : LOOKUP(series_methods, name);
     if (c == DC_GATHER)
         c = self->kind == V_IMAGES ? LOOKUP(images_special, name) : LOOKUP(series_special, name);
+    if (c == DC_GATHER)
+        c = LOOKUP(data_special, name);
     int k;
-    if ((k = param_index(a, "with_keys")) >= 0 && a->v[k]->kind == V_BOOL && a->v[k]->u.b)
-        return DC_GATHER;
     if ((k = param_index(a, "axis")) >= 0 && self->kind == V_SERIES && a->v[k]->kind == V_INT &&
         a->v[k]->u.i == 0)
-        return DC_GATHER;
+        return across_records(name) ? DC_SPECIAL : DC_GATHER;
     if ((k = param_index(a, "return_mask")) >= 0 && a->v[k]->kind == V_BOOL && a->v[k]->u.b)
         return DC_GATHER;
     return c;
@@ -977,8 +992,14 @@ static value *special(call_args *a, td_err *err)
         if (r || err->kind != TD_OK)
             return r;
     }
+    if (across_records(name) && self->kind == V_SERIES && dist_is_shared(self))
+        return dist_scale_across(self, strcmp(name, "standardize") != 0, strcmp(name, "center") != 0, err);
     if (!strcmp(name, "gramian") && self->kind == V_SERIES && dist_is_shared(self))
         return dist_gramian(self, err);
+    if (!strcmp(name, "cov") && self->kind == V_SERIES && dist_is_shared(self))
+        return dist_cov(self, err);
+    if (!strcmp(name, "reduce") && dist_is_shared(self))
+        return share_out(a->fn->fn(a, err), err); /* which folds rank by rank (dist_fold) */
     if (!strcmp(name, "localcorr") && self->kind == V_IMAGES && dist_is_shared(self))
         return a->fn->fn(a, err); /* which sees the share and merges (dist_localcorr) */
     if (!strcmp(name, "toblocks") && self->kind == V_IMAGES)

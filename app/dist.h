@@ -110,6 +110,14 @@ td_blocks *dist_blocks_gather(const value *self, td_err *err);
 value *dist_blocks_toimages(const value *self, td_err *err);
 value *dist_blocks_toseries(const value *self, td_err *err);
 
+/* Data.reduce of a share: fn(ctx, acc, err) folds this rank's records into
+ * acc (NULL: from its first record) and returns the new running result,
+ * taking over acc. The ranks fold in turn, rank 0 first, each starting
+ * from the previous rank's result (passed on as an array), so the result
+ * is the local left fold's; every rank gets it. */
+typedef value *(*dist_fold_fn)(void *ctx, value *acc, td_err *err);
+value *dist_fold(dist_fold_fn fn, void *ctx, td_err *err);
+
 /* data[index] of a distributed Images/Series. */
 value *dist_subscript(value *obj, value *index, td_err *err);
 

@@ -49,6 +49,12 @@ value *dist_blocks_replicated(value *v);
 
 /* dist_ops.c: reductions across records (mean, var, std, sum, max, min). */
 value *dist_reduce_records(const value *self, nd_redop op, td_err *err);
+/* Series center / standardize / zscore along axis 0 (across records):
+ * the mean and std of all records, then each rank's own records. */
+value *dist_scale_across(const value *self, bool center, bool scale, td_err *err);
+/* Series.cov: the whole's mean, then each rank's centred X^T X summed
+ * with MPI_Allreduce. */
+value *dist_cov(const value *self, td_err *err);
 /* Series.gramian: each rank's X^T X summed with MPI_Allreduce. */
 value *dist_gramian(const value *self, td_err *err);
 /* Images.toseries and Series.toimages through MPI_Alltoallv; NULL with err

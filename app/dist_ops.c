@@ -13,6 +13,7 @@
 
 #include "dist_internal.h"
 #include "interp.h"
+#include "m_blocks.h"
 
 /* What a rank other than 0 writes while its output is wanted (warnings of
  * a reader reading this rank's files): chunks of stream, length, text. */
@@ -246,6 +247,136 @@ value *dist_reduce_records(const value *self, nd_redop op, td_err *err)
     return r ? dist_distribute(r, err) : NULL;
 }
 
+value *dist_scale_across(const value *self, bool center, bool scale, td_err *err)
+{
+    /* Thunder's axis-0 center, standardize and zscore: x - mean, x / std
+     * or (x - mean) / std with the mean and std over all records, which
+     * come from dist_reduce_records; then each rank scales its own */
+    value *m = center ? dist_reduce_records(self, ND_RMEAN, err) : NULL;
+    if (center && !m)
+        return NULL;
+    value *s = scale ? dist_reduce_records(self, ND_RSTD, err) : NULL;
+    if (scale && !s) {
+        if (m)
+            val_release(m);
+        return NULL;
+    }
+    const td_data *d = self->u.data;
+    nd_array *num = m ? nd_binary(ND_SUB, d->values, m->u.data->values, err) : nd_retain(d->values);
+    nd_array *res = num && s ? nd_binary(ND_TRUEDIV, num, s->u.data->values, err) : nd_retain(num);
+    td_data *r = res ? data_with_values(d, res, err) : NULL;
+    nd_release(num);
+    nd_release(res);
+    if (m)
+        val_release(m);
+    if (s)
+        val_release(s);
+    if (!r) {
+        dist_sync(-1, err); /* the agreement dist_wrap_records would have made */
+        return NULL;
+    }
+    return dist_wrap_records(self, val_data(r), false, err);
+}
+
+/* --- reduce: a fold from rank to rank ----------------------------------------------------------------- */
+
+/* The running result as it travels from a rank to the next. */
+typedef struct fold_head {
+    int32_t failed, dtype, ndim, unused;
+    int64_t shape[ND_MAXDIM];
+} fold_head;
+
+static void bytes_send(const void *p, size_t n, int to)
+{
+    for (size_t done = 0; done < n;) {
+        int k = n - done > (1u << 30) ? 1 << 30 : (int)(n - done);
+        MPI_Send((const char *)p + done, k, MPI_BYTE, to, 0, MPI_COMM_WORLD);
+        done += (size_t)k;
+    }
+}
+
+static void bytes_recv(void *p, size_t n, int from)
+{
+    for (size_t done = 0; done < n;) {
+        int k = n - done > (1u << 30) ? 1 << 30 : (int)(n - done);
+        MPI_Recv((char *)p + done, k, MPI_BYTE, from, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        done += (size_t)k;
+    }
+}
+
+/* The next rank gets x (NULL: the fold has failed); it says first whether
+ * it could make room, so that no bytes are sent to a rank that cannot
+ * take them. */
+static void fold_send(const nd_array *x)
+{
+    fold_head h = {x == NULL, 0, 0, 0, {0}};
+    if (x) {
+        h.dtype = x->dtype;
+        h.ndim = x->ndim;
+        memcpy(h.shape, x->shape, (size_t)x->ndim * sizeof *h.shape);
+    }
+    MPI_Send(&h, (int)sizeof h, MPI_BYTE, dist_me + 1, 0, MPI_COMM_WORLD);
+    int ready = 0;
+    if (x)
+        MPI_Recv(&ready, 1, MPI_INT, dist_me + 1, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    if (ready)
+        bytes_send(x->data, nd_nbytes(x), dist_me + 1);
+}
+
+/* The previous rank's running result; NULL with *forwarded set when the
+ * fold failed before this rank, NULL with err when there is no room. */
+static nd_array *fold_recv(bool *forwarded, td_err *err)
+{
+    fold_head h;
+    MPI_Recv(&h, (int)sizeof h, MPI_BYTE, dist_me - 1, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    *forwarded = h.failed;
+    if (h.failed)
+        return NULL;
+    nd_array *x = nd_new((td_dtype)h.dtype, h.ndim, h.shape, err);
+    int ready = x != NULL;
+    MPI_Send(&ready, 1, MPI_INT, dist_me - 1, 0, MPI_COMM_WORLD);
+    if (x)
+        bytes_recv(x->data, nd_nbytes(x), dist_me - 1);
+    return x;
+}
+
+value *dist_fold(dist_fold_fn fn, void *ctx, td_err *err)
+{
+    /* every rank is here before any waits on its neighbour */
+    if (dist_sync(0, err) < 0)
+        return NULL;
+    bool forwarded = false;
+    value *acc = NULL;
+    if (dist_me > 0) {
+        nd_array *x = fold_recv(&forwarded, err);
+        acc = x ? val_array(x) : NULL;
+    }
+    bool failed = forwarded || (dist_me > 0 && !acc);
+    nd_array *mine = NULL;
+    if (!failed) {
+        acc = fn(ctx, acc, err);
+        mine = acc ? val_to_array(acc, err) : NULL;
+        if (acc)
+            val_release(acc);
+        failed = !mine;
+    }
+    if (dist_me < dist_nranks - 1)
+        fold_send(mine);
+    /* a rank that only passed the failure on is not the one to report it */
+    if (dist_sync(failed && !forwarded ? -1 : 0, err) < 0) {
+        nd_release(mine);
+        return NULL;
+    }
+    int last = dist_nranks - 1;
+    if (dist_me != last) {
+        nd_release(mine);
+        mine = NULL;
+    }
+    if (dist_bcast_array(&mine, last, err) < 0)
+        return NULL;
+    return val_array(mine);
+}
+
 /* The pixel split of npix-pixel images: rank s holds pixels [off[s],
  * off[s] + cnt[s]), with off the first nranks entries of the block returned
  * and cnt the next nranks. NULL (every rank told) when out of memory. */
@@ -408,6 +539,31 @@ value *dist_gramian(const value *self, td_err *err)
     return r ? dist_distribute(r, err) : NULL;
 }
 
+value *dist_cov(const value *self, td_err *err)
+{
+    /* The whole's mean (as mean() gives it), each rank's centred X^T X
+     * over its own records, their sum with MPI_Allreduce; float32 data
+     * stay float32 as locally, so they agree to float32 precision */
+    int64_t rows = self->part->shape[0];
+    if (rows == 1) {
+        td_err_set(err, TD_EZERODIV, "float division by zero");
+        return NULL; /* the same on every rank */
+    }
+    value *m = dist_reduce_records(self, ND_RMEAN, err);
+    if (!m)
+        return NULL;
+    nd_array *gram = ser_cov_gram(self->u.data, m->u.data->values, err);
+    val_release(m);
+    if (dist_sync(gram ? 0 : -1, err) < 0) {
+        nd_release(gram);
+        return NULL;
+    }
+    allreduce_array(gram, combine_sum);
+    td_series *r = ser_cov_finish(self->u.data, gram, rows, err);
+    nd_release(gram);
+    return r ? dist_distribute(r, err) : NULL;
+}
+
 /* Images.toseries with the images shared: the pixel exchange, then one
  * local transpose makes the (q, n) records. NULL with err clear when the
  * general way applies (labels, fewer pixels than ranks). Nothing after the
@@ -453,9 +609,21 @@ value *dist_map_as_series(call_args *a, td_err *err)
     const td_data *d = self->u.data;
     const value *chunk = dist_arg(a, "chunk_size"), *block = dist_arg(a, "block_size");
     int64_t npix = data_record_size(d);
-    if (d->labels || npix < dist_nranks || p->ndim < 3 || !chunk || chunk->kind != V_STR ||
-        strcmp(chunk->u.str.s, "auto") || (block && block->kind != V_NONE))
+    if (d->labels || npix < dist_nranks || p->ndim < 3 || !chunk)
         return NULL;
+    /* The chunk size only decides how the local map_as_series walks the
+     * pixels, not what it gives: it is checked against the whole images as
+     * locally (Thunder's toblocks rules), and each rank's pixels then go
+     * the default way. */
+    const value *size = block && block->kind != V_NONE ? block : chunk;
+    td_chunk plan;
+    if (blocks_chunk_arg(size, p->ndim - 1, &plan, err) < 0)
+        return NULL; /* the same on every rank: the arguments are */
+    static const int64_t nopad[1] = {0};
+    td_blocks *g = blk_plan(p->ndim, p->shape, data_dtype(d), &plan, 0, nopad, err);
+    if (!g)
+        return NULL;
+    blk_release(g);
     int64_t *off = pixel_split_new(npix, err);
     if (!off)
         return NULL;
@@ -467,9 +635,17 @@ value *dist_map_as_series(call_args *a, td_err *err)
         local = im ? val_data(im) : NULL;
     }
     if (local) {
+        value *args[REG_MAXPARAMS], *dflt[2] = {val_cstr("auto"), val_none()};
+        for (int i = 0; i < a->n; i++) {
+            const char *name = a->fn->params[i].name;
+            args[i] = !strcmp(name, "chunk_size") ? dflt[0] : !strcmp(name, "block_size") ? dflt[1] : a->v[i];
+        }
         call_args b = *a;
         b.self = local;
+        b.v = args;
         r = a->fn->fn(&b, err);
+        val_release(dflt[0]);
+        val_release(dflt[1]);
     }
     /* every rank's result, (m, q, 1): m and the dtype must be rank 0's, whose
      * first pixel is the whole's first (numpy casts to its dtype) */

@@ -70,7 +70,7 @@ static value *tuple_of(int n, const int64_t *v)
 }
 
 /* Integers from an int (repeated nimg times) or a sequence of ints. */
-static int ints_from(value *v, int nimg, const char *what, int64_t *out, int *n, td_err *err)
+static int ints_from(const value *v, int nimg, const char *what, int64_t *out, int *n, td_err *err)
 {
     if (v->kind == V_INT || v->kind == V_BOOL) {
         for (int k = 0; k < nimg; k++)
@@ -92,7 +92,7 @@ static int ints_from(value *v, int nimg, const char *what, int64_t *out, int *n,
 
 /* Thunder's chunk_size: 'auto' or kilobytes as a str, pixels per image axis
  * as a tuple; an int stands for that many pixels along every image axis. */
-static int chunk_from(value *v, int nimg, td_chunk *c, td_err *err)
+int blocks_chunk_arg(const value *v, int nimg, td_chunk *c, td_err *err)
 {
     if (v->kind == V_STR)
         return td_chunk_parse(v->u.str.s, c, err);
@@ -119,7 +119,7 @@ value *m_images_toseries(call_args *a, td_err *err)
     const td_data *d = a->self->u.data;
     td_chunk c;
     /* Locally Thunder transposes whatever the chunk size; it is still checked for sense. */
-    if (chunk_from(a->v[0], image_axes(d), &c, err) < 0)
+    if (blocks_chunk_arg(a->v[0], image_axes(d), &c, err) < 0)
         return NULL;
     return wrap_data(img_toseries(d, err));
 }
@@ -128,7 +128,7 @@ value *m_series_toimages(call_args *a, td_err *err)
 {
     const td_data *d = a->self->u.data;
     td_chunk c;
-    if (chunk_from(a->v[0], d->values->ndim - 1, &c, err) < 0)
+    if (blocks_chunk_arg(a->v[0], d->values->ndim - 1, &c, err) < 0)
         return NULL;
     return wrap_data(ser_toimages(d, err));
 }
@@ -144,7 +144,7 @@ value *m_images_toblocks(call_args *a, td_err *err)
     td_chunk c;
     int64_t pad[ND_MAXDIM];
     int npad = 0;
-    if (chunk_from(a->v[0], image_axes(d), &c, err) < 0)
+    if (blocks_chunk_arg(a->v[0], image_axes(d), &c, err) < 0)
         return NULL;
     if (a->v[1]->kind != V_NONE && ints_from(a->v[1], image_axes(d), "padding", pad, &npad, err) < 0)
         return NULL;
@@ -178,7 +178,7 @@ value *m_images_map_as_series(call_args *a, td_err *err)
     /* block_size is the seed's name for chunk_size. */
     value *size = a->v[4]->kind != V_NONE ? a->v[4] : a->v[3];
     td_chunk c;
-    if (chunk_from(size, image_axes(d), &c, err) < 0)
+    if (blocks_chunk_arg(size, image_axes(d), &c, err) < 0)
         return NULL;
     int64_t value_size = -1;
     if (a->v[1]->kind != V_NONE) {

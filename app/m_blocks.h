@@ -18,6 +18,9 @@ value *m_series_toimages(call_args *a, td_err *err);
 /* Series.totimeseries(): a TimeSeries is a Series, so the same values, index and labels. */
 value *m_series_totimeseries(call_args *a, td_err *err);
 
+/* Thunder's chunk_size (also map_as_series' block_size) for images of nimg
+ * axes: 'auto' or kilobytes as a str, or pixels per image axis. */
+int blocks_chunk_arg(const value *v, int nimg, td_chunk *c, td_err *err);
 /* A Blocks value taking over tb (NULL with err when tb is NULL). */
 value *blocks_value(td_blocks *tb, td_err *err);
 /* The td_blocks of a Blocks value (borrowed). */

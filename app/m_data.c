@@ -320,10 +320,11 @@ value *m_data_tolocal(call_args *a, td_err *err)
 value *m_data_tospark(call_args *a, td_err *err)
 {
     /* under mpirun app/dist.c answers; here there is one process */
-    td_err_set(err, TD_EVALUE,
-               "%s(): distributed mode needs thunder built with MPI (./configure --with-mpi) and started with "
-               "mpirun -np N thunder SCRIPT",
-               a->fn->name);
+    td_err_set(
+        err, TD_EVALUE,
+        "%s(): distributed mode needs thunder built with MPI (./configure --with-mpi) and started with "
+        "mpirun -np N thunder SCRIPT",
+        a->fn->name);
     return NULL;
 }
 
@@ -434,29 +435,41 @@ static value *record_value(const td_data *d, int64_t i, td_err *err)
     return one ? val_array(one) : NULL;
 }
 
-/* The key Thunder passes with_keys: (i,) for Images, the base position for Series. */
-static value *record_key(const td_data *d, int64_t i)
+/* The key Thunder passes with_keys: (i,) for Images, the base position for
+ * Series. A distributed share (part not NULL) numbers its records in the
+ * whole. */
+static value *record_key(const td_data *d, const dpart *part, int64_t i)
 {
-    int nlead = data_nlead(d);
+    int nlead = part ? (d->kind == TD_IMAGES ? 1 : part->ndim - 1) : data_nlead(d);
+    const int64_t *shape = part ? part->shape : data_shape(d);
+    if (part)
+        i += part->offset;
     value *items[ND_MAXDIM];
     for (int k = nlead - 1; k >= 0; k--) {
-        int64_t len = data_shape(d)[k];
+        int64_t len = shape[k];
         items[k] = val_int(len ? i % len : 0);
         i = len ? i / len : 0;
     }
     return val_tuple(items, nlead);
 }
 
+/* The partition whose keys a share's records have, or NULL (local, or
+ * every record on every rank). */
+static const dpart *keys_part(const value *self)
+{
+    return self && self->part && !self->part->replicated ? self->part : NULL;
+}
+
 /* func(record) or func((key, record)). */
 static value *call_on_record(interp *in, value *func, const td_data *d, int64_t i, bool with_keys,
-                             td_err *err)
+                             const dpart *part, td_err *err)
 {
     value *rec = record_value(d, i, err);
     if (!rec)
         return NULL;
     value *arg = rec;
     if (with_keys) {
-        value *pair[2] = {record_key(d, i), rec};
+        value *pair[2] = {record_key(d, part, i), rec};
         arg = val_tuple(pair, 2);
     }
     value *r = interp_call(in, func, 1, &arg, err);
@@ -469,6 +482,7 @@ struct map_ctx {
     value *func;
     const td_data *d;
     bool with_keys;
+    const dpart *part;
     nd_array *out; /* (nrecords, *elem) in dtype */
     int elem_ndim;
     const int64_t *elem_shape;
@@ -488,7 +502,7 @@ static int map_kernel(void *p, int64_t begin, int64_t end, int thread, td_err *e
     struct map_ctx *c = p;
     size_t is = nd_itemsize(c->out);
     for (int64_t i = begin; i < end; i++) {
-        value *r = call_on_record(c->in, c->func, c->d, i, c->with_keys, err);
+        value *r = call_on_record(c->in, c->func, c->d, i, c->with_keys, c->part, err);
         if (!r)
             return -1;
         nd_array *x = result_array(r, err);
@@ -531,7 +545,7 @@ value *data_map(call_args *a, value *func, value *value_shape, value *dtype, boo
         return NULL;
     }
     /* The first record fixes the element shape and dtype, as Thunder's asarray of results does. */
-    value *r0 = call_on_record(a->in, func, d, 0, with_keys, err);
+    value *r0 = call_on_record(a->in, func, d, 0, with_keys, keys_part(a->self), err);
     if (!r0)
         return NULL;
     nd_array *x0 = result_array(r0, err);
@@ -562,7 +576,8 @@ value *data_map(call_args *a, value *func, value *value_shape, value *dtype, boo
         nd_array *out = nd_new(dt, nlead + elem_ndim, shape, err);
         if (!out)
             return NULL;
-        struct map_ctx c = {a->in, func, d, with_keys, out, elem_ndim, elem_shape, 0, 0, dt};
+        struct map_ctx c = {a->in,      func, d, with_keys, keys_part(a->self), out, elem_ndim,
+                            elem_shape, 0,    0, dt};
         c.elem_size = 1;
         for (int k = 0; k < elem_ndim; k++)
             c.elem_size *= elem_shape[k];
@@ -611,7 +626,7 @@ static int filter_kernel(void *p, int64_t begin, int64_t end, int thread, td_err
 {
     struct filter_ctx *c = p;
     for (int64_t i = begin; i < end; i++) {
-        value *r = call_on_record(c->in, c->func, c->d, i, false, err);
+        value *r = call_on_record(c->in, c->func, c->d, i, false, NULL, err);
         if (!r)
             return -1;
         bool t;
@@ -687,32 +702,55 @@ done:
     return result;
 }
 
-value *m_data_reduce(call_args *a, td_err *err)
+typedef struct fold_ctx {
+    call_args *a;
+    const td_data *d;
+} fold_ctx;
+
+/* acc, then every record of d folded into it in order; with acc NULL the
+ * fold starts from the first record. Takes over acc. */
+static value *fold_records(void *p, value *acc, td_err *err)
 {
-    const td_data *d = self_data(a);
-    int64_t n = data_nrecords(d);
-    if (n == 0) {
-        td_err_set(err, TD_ETYPE, "reduce() of empty data with no initial value");
-        return NULL;
-    }
-    /* A left fold in record order, as Python's functools.reduce: the function need not be associative. */
-    value *acc = record_value(d, 0, err);
-    for (int64_t i = 1; acc && i < n; i++) {
+    const fold_ctx *c = p;
+    int64_t n = data_nrecords(c->d), i = 0;
+    if (!acc && n > 0)
+        acc = record_value(c->d, i++, err);
+    for (; acc && i < n; i++) {
         if (td_cancelled()) {
             val_release(acc);
             td_err_set(err, TD_ECANCEL, "cancelled");
             return NULL;
         }
-        value *rec = record_value(d, i, err);
+        value *rec = record_value(c->d, i, err);
         if (!rec) {
             val_release(acc);
             return NULL;
         }
         value *args[2] = {acc, rec};
-        value *next = interp_call(a->in, a->v[0], 2, args, err);
+        value *next = interp_call(c->a->in, c->a->v[0], 2, args, err);
         val_release(rec);
         val_release(acc);
         acc = next;
+    }
+    return acc;
+}
+
+value *m_data_reduce(call_args *a, td_err *err)
+{
+    const td_data *d = self_data(a);
+    /* A left fold in record order, as Python's functools.reduce: the
+     * function need not be associative, so a distributed fold goes from
+     * rank to rank in order rather than combining partial results. */
+    fold_ctx c = {a, d};
+    value *acc;
+    if (a->self->part && !a->self->part->replicated) {
+        acc = dist_fold(fold_records, &c, err);
+    } else {
+        if (data_nrecords(d) == 0) {
+            td_err_set(err, TD_ETYPE, "reduce() of empty data with no initial value");
+            return NULL;
+        }
+        acc = fold_records(&c, NULL, err);
     }
     if (!acc)
         return NULL;

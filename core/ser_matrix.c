@@ -472,65 +472,90 @@ static int center_kernel(void *p, int64_t begin, int64_t end, int thread, td_err
     return 0;
 }
 
-/* Thunder's center(axis=0).gramian().times(1 / (n - 1)), the centring done
- * block by block into scratch, each block added to the product as it is
- * ready, so no centred copy of the whole data is made. */
-td_series *ser_cov(const td_series *d, td_err *err)
+/* The centring is done block by block into scratch, each block added to the
+ * product as it is ready, so no centred copy of the whole data is made. */
+nd_array *ser_cov_gram(const td_series *d, const nd_array *mean, td_err *err)
 {
-    int64_t rows = data_shape(d)[0], nrec = data_nrecords(d), n = ser_length(d);
-    if (rows == 1) {
-        td_err_set(err, TD_EZERODIV, "float division by zero");
+    int64_t nrec = data_nrecords(d), n = ser_length(d);
+    if (mean->size != n) {
+        td_err_set(err, TD_EVALUE, "cov: a mean of %lld values for records of length %lld",
+                   (long long)mean->size, (long long)n);
         return NULL;
     }
     if (too_big_for_blas(nrec, n, err) < 0)
         return NULL;
-    td_series *ms = data_reduce(d, ND_RMEAN, err);
-    if (!ms)
-        return NULL;
     /* x - mean: float32 data stay float32, everything else is float64 */
-    td_dtype ct = td_promote(data_dtype(d), ms->values->dtype);
+    td_dtype ct = td_promote(data_dtype(d), mean->dtype);
+    nd_array *m = nd_astype(mean, ct, err);
     int64_t shape[2] = {n, n};
-    nd_array *gram = nd_new(ct, 2, shape, err), *out = NULL;
+    /* zeros below the diagonal, which syrk leaves alone: parts' grams add up whole */
+    nd_array *gram = m ? nd_zeros(ct, 2, shape, err) : NULL;
     int64_t brows = nrec < MAT_ROWS ? nrec : MAT_ROWS;
     size_t bytes;
     void *block = NULL;
-    td_series *r = NULL;
     if (!gram)
-        goto done;
+        goto fail;
     if (td_mul_overflows((size_t)(brows > 0 ? brows : 1) * (size_t)n, td_dtype_size(ct), &bytes)) {
         td_err_set(err, TD_EMEMORY, "covariance block too large");
-        goto done;
+        goto fail;
     }
     if (!(block = td_scratch_alloc(bytes, err)))
-        goto done;
+        goto fail;
     if (nrec == 0 && ser_mat_syrk(ct, n, 0, block, gram->data, false, SER_MAT_CALL_MACS, err) < 0)
-        goto done;
+        goto fail;
     for (int64_t r0 = 0; r0 < nrec; r0 += MAT_ROWS) {
         int64_t nb = nrec - r0 < MAT_ROWS ? nrec - r0 : MAT_ROWS;
-        center_ctx c = {d, ms->values->data, r0, block, ct};
+        center_ctx c = {d, m->data, r0, block, ct};
         if (td_par_for(nb, 0, center_kernel, &c, err) < 0 ||
             ser_mat_syrk(ct, n, nb, block, gram->data, r0 > 0, SER_MAT_CALL_MACS, err) < 0)
-            goto done;
+            goto fail;
     }
+    td_scratch_free(block);
+    nd_release(m);
+    return gram;
+fail:
+    td_scratch_free(block);
+    nd_release(m);
+    nd_release(gram);
+    return NULL;
+}
+
+td_series *ser_cov_finish(const td_series *d, const nd_array *gram, int64_t rows, td_err *err)
+{
+    int64_t n = gram->shape[0], shape[2] = {n, n};
     /* times(1 / (n - 1)): float64, as numpy's dot with a 0-d float64 */
-    out = nd_new(TD_FLOAT64, 2, shape, err);
+    nd_array *out = nd_new(TD_FLOAT64, 2, shape, err);
     if (!out)
-        goto done;
+        return NULL;
     double f = 1.0 / (double)(rows - 1);
     double *o = out->data;
     for (int64_t a = 0; a < n; a++)
         for (int64_t b = 0; b < n; b++) {
             /* syrk filled the upper triangle */
             int64_t k = b >= a ? a * n + b : b * n + a;
-            o[a * n + b] = (ct == TD_FLOAT32 ? (double)((const float *)gram->data)[k]
-                                             : ((const double *)gram->data)[k]) *
+            o[a * n + b] = (gram->dtype == TD_FLOAT32 ? (double)((const float *)gram->data)[k]
+                                                      : ((const double *)gram->data)[k]) *
                            f;
         }
-    r = ser_fromarray_like(out, d, err);
-done:
-    td_scratch_free(block);
-    nd_release(gram);
+    td_series *r = ser_fromarray_like(out, d, err);
     nd_release(out);
+    return r;
+}
+
+/* Thunder's center(axis=0).gramian().times(1 / (n - 1)). */
+td_series *ser_cov(const td_series *d, td_err *err)
+{
+    int64_t rows = data_shape(d)[0];
+    if (rows == 1) {
+        td_err_set(err, TD_EZERODIV, "float division by zero");
+        return NULL;
+    }
+    if (too_big_for_blas(data_nrecords(d), ser_length(d), err) < 0)
+        return NULL;
+    td_series *ms = data_reduce(d, ND_RMEAN, err);
+    nd_array *gram = ms ? ser_cov_gram(d, ms->values, err) : NULL;
+    td_series *r = gram ? ser_cov_finish(d, gram, rows, err) : NULL;
+    nd_release(gram);
     data_release(ms);
     return r;
 }

@@ -201,8 +201,15 @@ td_series *ser_downsample(const td_series *d, int64_t factor, td_err *err);
 /* X^T X over the records (length x length), through BLAS for floats;
  * integers in their own dtype, wrapping as numpy's dot. Index kept. */
 td_series *ser_gramian(const td_series *d, td_err *err);
-/* center(axis=0), gramian, times 1 / (nrecords - 1). */
+/* center(axis=0), gramian, times 1 / (shape[0] - 1), as Thunder divides. */
 td_series *ser_cov(const td_series *d, td_err *err);
+/* ser_cov in two steps, for records held in parts: the upper triangle of
+ * (X - mean)^T (X - mean) over d's records for a given mean (length
+ * values), in float32 for float32 data and float64 otherwise (parts' grams
+ * add up to the whole's); then those sums as cov's float64 result (rows:
+ * the whole's shape[0]; index and labels as d's would give). */
+nd_array *ser_cov_gram(const td_series *d, const nd_array *mean, td_err *err);
+td_series *ser_cov_finish(const td_series *d, const nd_array *gram, int64_t rows, td_err *err);
 /* dot(values, other): other (length,) is taken as (length, 1); (length, k)
  * gives k values per record, index arange(k). */
 td_series *ser_times(const td_series *d, const nd_array *other, td_err *err);

@@ -1005,6 +1005,28 @@ static void test_matrix(void **state)
         /* times(1 / (n - 1)) promotes to float64, as numpy's dot with a 0-d float64 */
         check_values(cv, TD_FLOAT64, 3, 3, want_cov, k ? 1e-6 : 1e-14);
         data_release(cv);
+        /* in two parts (records 0-1 and 2-3) about the whole's mean: the
+         * grams add up to the whole's */
+        td_series *mean = data_reduce(x, ND_RMEAN, &err);
+        CHECK_OK(mean, &err);
+        td_series *top = series_of(t, 2, 3, g), *bottom = series_of(t, 2, 3, g + 6);
+        nd_array *g1 = ser_cov_gram(top, mean->values, &err), *g2 = ser_cov_gram(bottom, mean->values, &err);
+        CHECK_OK(g1 && g2, &err);
+        assert_int_equal(g1->dtype, t);
+        nd_array *sum = nd_binary(ND_ADD, g1, g2, &err);
+        CHECK_OK(sum, &err);
+        td_series *parts = ser_cov_finish(top, sum, 4, &err);
+        CHECK_OK(parts, &err);
+        check_values(parts, TD_FLOAT64, 3, 3, want_cov, k ? 1e-6 : 1e-14);
+        assert_null(ser_cov_gram(top, g1, &err));
+        assert_string_equal(err.msg, "cov: a mean of 9 values for records of length 3");
+        data_release(parts);
+        nd_release(sum);
+        nd_release(g1);
+        nd_release(g2);
+        data_release(top);
+        data_release(bottom);
+        data_release(mean);
         data_release(x);
     }
     td_series *x = series_of(TD_FLOAT64, 4, 3, g);
