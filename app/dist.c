@@ -1069,14 +1069,14 @@ static bool nested(const char *fn, td_err *err)
     if (depth == 0 && !omp_in_parallel())
         return false;
     td_err_set(err, TD_EVALUE,
-               "%s%sdistributed Images or Series cannot be used inside a function applied to records",
+               "%s%sdistributed Images, Series or Blocks cannot be used inside a function applied to records",
                fn ? fn : "", fn ? "(): " : "");
     return true;
 }
 
 /* A call with no distributed value in it. Readers and constructors (no
- * self) and Blocks put back together share the records of the data they
- * make; methods and functions of local data give local data. */
+ * self) share the records of the data they make; methods and functions of
+ * local values (local Blocks too) give local data. */
 static value *call_local(call_args *a, td_err *err)
 {
     bool local_in = dist_is_data(a->self);
@@ -1085,8 +1085,8 @@ static value *call_local(call_args *a, td_err *err)
     const char *name = a->fn->name;
     if (dist_is_data(a->self) && (!strcmp(name, "tospark") || !strcmp(name, "todistributed")))
         return dist_distribute(data_retain(a->self->u.data), err);
-    bool makes_data = !looks_only(a) && (!a->self || a->self->kind == V_BLOCKS);
-    if (makes_data && !a->self) {
+    bool makes_data = !looks_only(a) && !a->self;
+    if (makes_data) {
         value *r = dist_read(a, err);
         if (r || err->kind != TD_OK)
             return r;

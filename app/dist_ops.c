@@ -894,9 +894,54 @@ static value *read_npy_part(call_args *a, bool images, td_err *err)
     return val_data_part(d, p);
 }
 
+/* td.series.frombinary without labels or index: each rank reads only the
+ * bytes of its own records. NULL with err clear when the reader should
+ * read everything (fewer records than ranks, arguments it will refuse). */
+static value *read_series_binary_part(call_args *a, td_err *err)
+{
+    const value *path = dist_arg(a, "path"), *ext = dist_arg(a, "ext"), *conf = dist_arg(a, "conf"),
+                *dtype = dist_arg(a, "dtype"), *shape = dist_arg(a, "shape"), *skip = dist_arg(a, "skip"),
+                *labels = dist_arg(a, "labels"), *index = dist_arg(a, "index");
+    if (!path || path->kind != V_STR || !conf || conf->kind != V_STR || !skip || skip->kind != V_INT ||
+        (labels && labels->kind != V_NONE) || (index && index->kind != V_NONE))
+        return NULL;
+    int64_t want[ND_MAXDIM];
+    int nwant = 0;
+    if (shape && shape->kind != V_NONE) {
+        if ((shape->kind != V_TUPLE && shape->kind != V_LIST) || shape->u.seq.n > ND_MAXDIM)
+            return NULL;
+        for (int64_t k = 0; k < shape->u.seq.n; k++) {
+            if (shape->u.seq.items[k]->kind != V_INT)
+                return NULL;
+            want[nwant++] = shape->u.seq.items[k]->u.i;
+        }
+    }
+    int ndim;
+    int64_t whole[ND_MAXDIM];
+    td_err mine;
+    td_series *d = io_series_frombinary_part(path->u.str.s, ext && ext->kind == V_STR ? ext->u.str.s : NULL,
+                                             conf->u.str.s, nwant, nwant ? want : NULL,
+                                             dtype && dtype->kind == V_DTYPE ? (int)dtype->u.dtype : -1,
+                                             skip->u.i, dist_me, dist_nranks, &ndim, whole, &mine);
+    int64_t nrec = 1;
+    for (int i = 0; d && i < ndim - 1; i++)
+        nrec *= whole[i];
+    if (!d || nrec < dist_nranks) {
+        /* the reader itself reads it whole, or says what is wrong */
+        data_release(d);
+        return NULL;
+    }
+    dpart *p = dist_part_new(ndim, whole, nrec);
+    dist_part_even(p);
+    (void)err;
+    return val_data_part(d, p);
+}
+
 value *dist_read(call_args *a, td_err *err)
 {
     const char *name = a->fn->name;
+    if (!strcmp(name, "frombinary") && reg_find(&reg_td_series, name) == a->fn)
+        return read_series_binary_part(a, err);
     if (!strcmp(name, "fromnpy") &&
         (reg_find(&reg_td_images, name) == a->fn || reg_find(&reg_td_series, name) == a->fn))
         return read_npy_part(a, reg_find(&reg_td_images, name) == a->fn, err);

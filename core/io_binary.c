@@ -389,9 +389,10 @@ int io_images_tobinary(const td_images *d, const char *path, const char *prefix,
 typedef struct serbin_ctx {
     const io_files *files;
     const int64_t *first; /* first record of each file */
+    int64_t lo, hi;       /* the records read */
     int64_t length, skip;
     size_t is;
-    char *dst;
+    char *dst; /* record lo's place */
 } serbin_ctx;
 
 static int serbin_file(void *p, int64_t f, int thread, td_err *err)
@@ -403,8 +404,12 @@ static int serbin_file(void *p, int64_t f, int thread, td_err *err)
     if (per < 1)
         per = 1;
     const char *path = c->files->paths[f];
-    int64_t nrec = c->first[f + 1] - c->first[f];
-    if (nrec == 0)
+    /* this file's records among those read: [a, b) of the whole */
+    int64_t a = c->first[f] > c->lo ? c->first[f] : c->lo,
+            b = c->first[f + 1] < c->hi ? c->first[f + 1] : c->hi;
+    int64_t nrec = b - a, infile = c->first[f + 1] - c->first[f];
+    uint64_t at = (uint64_t)(a - c->first[f]) * rbytes;
+    if (nrec <= 0)
         return 0;
     uint64_t size;
     int fd = io_open_regular(path, &size, err);
@@ -412,17 +417,17 @@ static int serbin_file(void *p, int64_t f, int thread, td_err *err)
         return -1;
     char *buf = NULL;
     int rc = 0;
-    char *out = c->dst + (size_t)c->first[f] * vbytes;
-    if (size != (uint64_t)nrec * rbytes) {
+    char *out = c->dst + (size_t)(a - c->lo) * vbytes;
+    if (size != (uint64_t)infile * rbytes) {
         rc = td_err_set(err, TD_EIO, "%s: the file changed while it was read", path);
     } else if (c->skip == 0) {
-        rc = io_pread_all(fd, out, (size_t)nrec * rbytes, 0, path, err);
+        rc = io_pread_all(fd, out, (size_t)nrec * rbytes, at, path, err);
     } else {
         if (!(buf = td_scratch_alloc((nrec < (int64_t)per ? (size_t)nrec : per) * rbytes, err)))
             rc = -1;
         for (int64_t r = 0; rc == 0 && r < nrec; r += (int64_t)per) {
             int64_t k = nrec - r < (int64_t)per ? nrec - r : (int64_t)per;
-            rc = io_pread_all(fd, buf, (size_t)k * rbytes, (uint64_t)r * rbytes, path, err);
+            rc = io_pread_all(fd, buf, (size_t)k * rbytes, at + (uint64_t)r * rbytes, path, err);
             for (int64_t q = 0; rc == 0 && q < k; q++)
                 memcpy(out + (size_t)(r + q) * vbytes, buf + (size_t)q * rbytes + (size_t)c->skip * c->is,
                        vbytes);
@@ -435,6 +440,15 @@ static int serbin_file(void *p, int64_t f, int thread, td_err *err)
 
 td_series *io_series_frombinary(const char *path, const char *ext, const char *conf, int ndim,
                                 const int64_t *shape, int dtype, int64_t skip, td_err *err)
+{
+    int nd;
+    int64_t whole[ND_MAXDIM];
+    return io_series_frombinary_part(path, ext, conf, ndim, shape, dtype, skip, 0, 0, &nd, whole, err);
+}
+
+td_series *io_series_frombinary_part(const char *path, const char *ext, const char *conf, int ndim,
+                                     const int64_t *shape, int dtype, int64_t skip, int part_index,
+                                     int part_count, int *whole_ndim, int64_t *whole_shape, td_err *err)
 {
     json_t *j = NULL;
     if (conf_load(path, conf, &j, err) < 0)
@@ -525,11 +539,33 @@ td_series *io_series_frombinary(const char *path, const char *ext, const char *c
                    (long long)first[files->n], (long long)expected);
         goto done;
     }
-    values = nd_new(dt, nd, shp, err);
+    /* a part: the part_index-th of part_count even shares, the first
+     * (records % part_count) one record longer */
+    int64_t lo = 0, hi = expected;
+    bool part = part_count > 1 && expected >= part_count;
+    if (part_count > 0 && (part_index < 0 || part_index >= part_count)) {
+        td_err_set(err, TD_EVALUE, "part %d of %d does not exist", part_index, part_count);
+        goto done;
+    }
+    if (part) {
+        int64_t q = expected / part_count, r = expected % part_count;
+        lo = part_index * q + (part_index < r ? part_index : r);
+        hi = lo + q + (part_index < r);
+    }
+    int64_t pshape[2] = {hi - lo, length};
+    values = part ? nd_new(dt, 2, pshape, err) : nd_new(dt, nd, shp, err);
     if (!values)
         goto done;
-    serbin_ctx c = {
-        .files = files, .first = first, .length = length, .skip = skip, .is = is, .dst = values->data};
+    *whole_ndim = nd;
+    memcpy(whole_shape, shp, (size_t)nd * sizeof *shp);
+    serbin_ctx c = {.files = files,
+                    .first = first,
+                    .lo = lo,
+                    .hi = hi,
+                    .length = length,
+                    .skip = skip,
+                    .is = is,
+                    .dst = values->data};
     if (io_par_files(files->n, serbin_file, &c, err) < 0)
         goto done;
     if (dt == TD_BOOL)

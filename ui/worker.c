@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "dist.h"
+#include "m_blocks.h"
 #include "m_ui.h"
 #include "tty.h"
 
@@ -189,8 +190,13 @@ static void summarise(ws_entry *e, const value *v)
     case V_FUNC:
     case V_BUILTIN:
     case V_METHOD:
-    case V_MODULE:
-    case V_BLOCKS: e->summary = xstrdup(""); return;
+    case V_MODULE: e->summary = xstrdup(""); return;
+    case V_BLOCKS: {
+        const td_blocks *b = blocks_of(v); /* the whole array's shape, as for Images */
+        e->summary = xstrdup(nd_shape_str(b->ndim, b->shape, buf, sizeof buf));
+        e->dtype = td_dtype_name(b->dtype);
+        return;
+    }
     default: break;
     }
     /* scalars and strings: the value itself, cut short */

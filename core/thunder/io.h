@@ -116,6 +116,14 @@ td_images *io_images_frombinary(const char *path, const io_select *sel, int ndim
  * number of records must be prod(shape[:-1]). */
 td_series *io_series_frombinary(const char *path, const char *ext, const char *conf, int ndim,
                                 const int64_t *shape, int dtype, int64_t skip, td_err *err);
+/* The same, reading only the bytes of one part of the records: with n
+ * records, part i of count holds n / count of them, the first n % count
+ * parts one more (count 0: every record). A part comes as flat records
+ * (its count, length); *whole_ndim and whole_shape (ND_MAXDIM entries) get
+ * the whole's shape. With fewer records than parts, each part is the whole. */
+td_series *io_series_frombinary_part(const char *path, const char *ext, const char *conf, int ndim,
+                                     const int64_t *shape, int dtype, int64_t skip, int part_index,
+                                     int part_count, int *whole_ndim, int64_t *whole_shape, td_err *err);
 
 /* Thunder's Series fromtext (pass ext "txt" for its default): one record
  * per line, values separated by white space, the first skip dropped,

@@ -577,6 +577,34 @@ static void test_series_binary_and_text(void **state)
     assert_int_equal(nd_get_i64(s->values, 14), 90);
     assert_int_equal(nd_get_i64(s->values, 13), 9); /* int16 element 27: the key of row 9 */
     data_release(s);
+    /* In parts, over two files (records 0-5 and 6-9): 3 parts of 4, 3 and 3
+     * records, each read from its own bytes, keys skipped */
+    put_file(tp("sb/data.bin"), rec, 18 * sizeof *rec);
+    put_file(tp("sb/more.bin"), rec + 18, 12 * sizeof *rec);
+    const int64_t firsts[4] = {0, 4, 7, 10};
+    for (int p = 0; p < 3; p++) {
+        int nd;
+        int64_t whole[ND_MAXDIM];
+        s = io_series_frombinary_part(tp("sb"), "bin", NULL, 2, (int64_t[]){10, 2}, TD_INT16, 1, p, 3, &nd,
+                                      whole, &e);
+        CHECK_OK(s, &e);
+        assert_int_equal(nd, 2);
+        assert_memory_equal(whole, ((int64_t[]){10, 2}), 2 * sizeof *whole);
+        assert_shape(s->values, 2, (int64_t[]){firsts[p + 1] - firsts[p], 2});
+        for (int64_t i = firsts[p]; i < firsts[p + 1]; i++)
+            assert_int_equal(nd_get_i64(s->values, 2 * (i - firsts[p]) + 1), i * 10);
+        data_release(s);
+    }
+    /* fewer records than parts: every part is the whole */
+    int nd;
+    int64_t whole[ND_MAXDIM];
+    s = io_series_frombinary_part(tp("sb"), "bin", NULL, 2, (int64_t[]){10, 2}, TD_INT16, 1, 3, 11, &nd,
+                                  whole, &e);
+    CHECK_OK(s, &e);
+    assert_shape(s->values, 2, (int64_t[]){10, 2});
+    data_release(s);
+    unlink(tp("sb/more.bin"));
+    put_file(tp("sb/data.bin"), rec, sizeof rec);
     expect_error(io_series_frombinary(tp("sb"), "bin", NULL, 2, (int64_t[]){9, 2}, TD_INT16, 1, &e), &e,
                  TD_EVALUE, "Unexpected shape, got 10 records but expected 9");
     expect_error(io_series_frombinary(tp("sb"), "bin", NULL, 2, (int64_t[]){4, 3}, TD_INT16, 1, &e), &e,
@@ -862,7 +890,8 @@ static void test_shared_output(void **state)
         CHECK_OK(io_images_write(tail, j, fmts[f], NULL, 2, &e) == 0, &e);
         io_out_leave(j);
         assert_false(exists(out)); /* nothing in place before the opener finishes */
-        CHECK_OK(io_out_finish(o, f == 0, data_ndim(use) - 1, data_shape(use) + 1, data_dtype(use), &e) == 0, &e);
+        CHECK_OK(io_out_finish(o, f == 0, data_ndim(use) - 1, data_shape(use) + 1, data_dtype(use), &e) == 0,
+                 &e);
         td_images *back = f == 0   ? io_images_frombinary(out, NULL, 0, NULL, -1, NULL, 'C', 0, &e)
                           : f == 1 ? io_images_fromtif(out, NULL, 0, false, &e)
                                    : io_images_frompng(out, NULL, &e);
