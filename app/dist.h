@@ -1,12 +1,14 @@
 /* Distributed mode over MPI.
  *
  * Under `mpirun -np N thunder SCRIPT` every rank runs every statement of
- * the same script. Values other than Images and Series are replicated: each
- * rank computes the same thing. An Images or Series value made in this mode
- * holds only this rank's contiguous share of the records (value.part says
- * which); methods that work record by record run on the share, reductions
- * combine partial results with MPI_Allreduce, and everything else gathers
- * the records it needs (docs/distributed.md lists which is which).
+ * the same script. Values other than Images, Series and Blocks are
+ * replicated: each rank computes the same thing. An Images or Series value
+ * made in this mode holds only this rank's contiguous share of the records,
+ * and Blocks a share of the blocks (value.part says which); methods that
+ * work record by record run on the share, reductions combine partial
+ * results with MPI_Allreduce, the conversions exchange with MPI_Alltoallv,
+ * and the rest gathers the records it needs (docs/distributed.md lists
+ * which is which).
  *
  * Every statement ends with an agreement among the ranks (dist_agree): a
  * failure on any rank becomes the same error on all of them, reported once,
