@@ -168,6 +168,19 @@ value *dist_fold(dist_fold_fn fn, void *ctx, td_err *err)
     (void)fn, (void)ctx;
     return no_mpi(err);
 }
+nd_array *dist_record(const value *v, int64_t i, td_err *err)
+{
+    return data_record_range(v->u.data, i, i + 1, err);
+}
+td_data *dist_reduce_data(const value *v, nd_redop op, td_err *err)
+{
+    return data_reduce(v->u.data, op, err);
+}
+int dist_merge(int rc, void *acc, size_t size, void (*merge)(void *into, const void *from), td_err *err)
+{
+    (void)acc, (void)size, (void)merge, (void)err;
+    return rc;
+}
 value *dist_blocks_toseries(const value *self, td_err *err)
 {
     (void)self;
@@ -1136,6 +1149,58 @@ value *dist_call(call_args *a, td_err *err)
     }
     depth--;
     return r;
+}
+
+nd_array *dist_record(const value *v, int64_t i, td_err *err)
+{
+    if (!dist_is_shared(v))
+        return data_record_range(v->u.data, i, i + 1, err);
+    const dpart *p = v->part;
+    int owner = 0;
+    int64_t start = 0;
+    while (owner < dist_nranks - 1 && i >= start + p->counts[owner])
+        start += p->counts[owner++];
+    nd_array *rec = NULL;
+    int rc = 0;
+    if (dist_me == owner) {
+        nd_array *view = data_record_range(v->u.data, i - start, i - start + 1, err);
+        rec = view ? nd_copy(view, err) : NULL;
+        nd_release(view);
+        rc = rec ? 0 : -1;
+    }
+    if (dist_sync(rc, err) < 0 || dist_bcast_array(&rec, owner, err) < 0) {
+        nd_release(rec);
+        return NULL;
+    }
+    return rec;
+}
+
+td_data *dist_reduce_data(const value *v, nd_redop op, td_err *err)
+{
+    if (!dist_is_shared(v))
+        return data_reduce(v->u.data, op, err);
+    value *r = dist_reduce_records(v, op, err);
+    td_data *d = r ? data_retain(r->u.data) : NULL;
+    if (r)
+        val_release(r);
+    return d;
+}
+
+int dist_merge(int rc, void *acc, size_t size, void (*merge)(void *into, const void *from), td_err *err)
+{
+    char *all = rc == 0 ? malloc((size_t)dist_nranks * size) : NULL;
+    if (rc == 0 && !all)
+        rc = td_err_set(err, TD_EMEMORY, "out of memory");
+    if (dist_sync(rc, err) < 0) {
+        free(all);
+        return -1;
+    }
+    MPI_Allgather(acc, (int)size, MPI_BYTE, all, (int)size, MPI_BYTE, MPI_COMM_WORLD);
+    memcpy(acc, all, size);
+    for (int r = 1; r < dist_nranks; r++)
+        merge(acc, all + (size_t)r * size);
+    free(all);
+    return 0;
 }
 
 value *dist_subscript(value *obj, value *index, td_err *err)

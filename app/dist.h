@@ -120,6 +120,16 @@ value *dist_blocks_toseries(const value *self, td_err *err);
 typedef value *(*dist_fold_fn)(void *ctx, value *acc, td_err *err);
 value *dist_fold(dist_fold_fn fn, void *ctx, td_err *err);
 
+/* What the workbench draws of shared records, in a statement: record i of
+ * the whole (broadcast by the rank holding it), and the reduction across
+ * every record (as mean() or max() give it), on every rank. */
+nd_array *dist_record(const value *v, int64_t i, td_err *err);
+td_data *dist_reduce_data(const value *v, nd_redop op, td_err *err);
+/* Every rank's accumulator of `size` bytes merged into *acc in rank order
+ * with merge(into, from), on every rank; rc is this rank's state, as for
+ * the agreement before a collective. */
+int dist_merge(int rc, void *acc, size_t size, void (*merge)(void *into, const void *from), td_err *err);
+
 /* data[index] of a distributed Images/Series. */
 value *dist_subscript(value *obj, value *index, td_err *err);
 

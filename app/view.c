@@ -198,9 +198,63 @@ static view *finish(nd_array *a, const char *name, const char *desc, view_cmap c
     return v;
 }
 
-static view *show_series(const td_data *d, const char *name, const view_opts *o, td_err *err)
+/* In a statement of distributed mode, records shared among the ranks are
+ * drawn from what every rank contributes (one record, or a projection
+ * across records) rather than from all of them gathered. The workbench's
+ * own previews (outside statements) draw rank 0's share. */
+static bool drawn_shared(const value *v)
 {
-    int64_t nrec = data_nrecords(d), len = ser_length(d);
+    return v->part && !v->part->replicated && dist_can_gather();
+}
+
+/* The records to draw when they are needed whole. */
+static td_data *whole_data(const value *v, td_err *err)
+{
+    if (v->part && dist_can_gather())
+        return dist_gather_data(v, err);
+    return data_retain(v->u.data);
+}
+
+/* Record i of v (of all records when shared), flat: (record size,). */
+static nd_array *record_at(const value *v, int64_t i, td_err *err)
+{
+    const td_data *d = v->u.data;
+    nd_array *one = drawn_shared(v) ? dist_record(v, i, err) : data_record_range(d, i, i + 1, err);
+    int64_t n = data_record_size(d);
+    nd_array *flat = one ? nd_reshape(one, 1, &n, err) : NULL;
+    nd_release(one);
+    return flat;
+}
+
+/* The mean or max across every record of v, in a record's shape. */
+static nd_array *across_records(const value *v, view_proj proj, td_err *err)
+{
+    nd_redop op = proj == VIEW_PROJ_MAX ? ND_RMAX : ND_RMEAN;
+    const td_data *d = v->u.data;
+    if (drawn_shared(v)) {
+        td_data *r = dist_reduce_data(v, op, err);
+        nd_array *vals = r ? data_values(r, err) : NULL;
+        data_release(r);
+        /* one record of the whole: an image, or a Series' length values */
+        const dpart *p = v->part;
+        int64_t len = p->shape[p->ndim - 1];
+        nd_array *out = NULL;
+        if (vals)
+            out = d->kind == TD_IMAGES ? nd_reshape(vals, p->ndim - 1, p->shape + 1, err)
+                                       : nd_reshape(vals, 1, &len, err);
+        nd_release(vals);
+        return out;
+    }
+    nd_array *all = data_record_range(d, 0, data_nrecords(d), err);
+    nd_array *r = all ? nd_reduce(op, all, 0, false, 0, err) : NULL;
+    nd_release(all);
+    return r;
+}
+
+static view *show_series(const value *val, const char *name, const view_opts *o, td_err *err)
+{
+    const td_data *d = val->u.data;
+    int64_t nrec = val->part ? val->part->total : data_nrecords(d), len = ser_length(d);
     if (o->has_axis) {
         td_err_set(err, TD_EVALUE, "show() of a Series takes index= (one record) or proj=, not axis=");
         return NULL;
@@ -220,22 +274,14 @@ static view *show_series(const td_data *d, const char *name, const view_opts *o,
                        (long long)nrec);
             return NULL;
         }
-        nd_array *one = data_record_range(d, r, r + 1, err);
-        if (!one)
-            return NULL;
-        rec = nd_reshape(one, 1, &len, err);
-        nd_release(one);
+        rec = record_at(val, r, err);
         desc_add(desc, sizeof desc, "record %lld of %lld", (long long)r, (long long)nrec);
     } else {
         if (o->has_index) {
             td_err_set(err, TD_EVALUE, "show() of a Series takes index= or proj=, not both");
             return NULL;
         }
-        nd_array *all = data_record_range(d, 0, nrec, err);
-        if (!all)
-            return NULL;
-        rec = nd_reduce(o->proj == VIEW_PROJ_MAX ? ND_RMAX : ND_RMEAN, all, 0, false, 0, err);
-        nd_release(all);
+        rec = across_records(val, o->proj, err);
         desc_add(desc, sizeof desc, "%s of %lld records", proj_name(o->proj), (long long)nrec);
     }
     if (!rec)
@@ -253,28 +299,44 @@ static view *show_series(const td_data *d, const char *name, const view_opts *o,
     return v;
 }
 
-/* The records to draw: all of them in a statement; in distributed mode the
- * workbench's own previews (outside statements) draw rank 0's share. */
-static td_data *whole_data(const value *v, td_err *err)
-{
-    if (v->part && dist_can_gather())
-        return dist_gather_data(v, err);
-    return data_retain(v->u.data);
-}
-
 view *view_show(const value *val, const char *name, const view_opts *o, td_err *err)
 {
     if (!name)
         name = val_type_name(val);
-    if (val->kind == V_SERIES) {
-        td_data *d = whole_data(val, err);
-        view *vw = d ? show_series(d, name, o, err) : NULL;
-        data_release(d);
-        return vw;
-    }
-    nd_array *a;
+    if (val->kind == V_SERIES)
+        return show_series(val, name, o, err);
+    nd_array *a = NULL;
     bool images = val->kind == V_IMAGES;
-    if (val->kind == V_ARRAY) {
+    view_proj proj = o->proj == VIEW_PROJ_DEFAULT ? VIEW_PROJ_MEAN : o->proj;
+    char desc[160] = "";
+    /* Images shared among the ranks: one image, or the projection across
+     * images, comes from the ranks' own (see drawn_shared); what needs
+     * every image another way is drawn from them gathered. */
+    bool done_axis0 = false;
+    if (images && drawn_shared(val)) {
+        const dpart *p = val->part;
+        int ax = 0;
+        bool axis0 = !o->has_axis || (norm_axis(o->axis, p->ndim, &ax, err) == 0 && ax == 0);
+        td_err_clear(err); /* a bad axis: the general way says so */
+        int64_t idx = o->has_index && o->index < 0 ? o->index + p->total : o->index;
+        if (o->has_index && axis0 && idx >= 0 && idx < p->total) {
+            nd_array *one = dist_record(val, idx, err);
+            a = one ? nd_reshape(one, p->ndim - 1, p->shape + 1, err) : NULL;
+            nd_release(one);
+            if (!a)
+                return NULL;
+            desc_add(desc, sizeof desc, "image %lld of %lld", (long long)idx, (long long)p->total);
+            done_axis0 = true;
+        } else if (!o->has_index && axis0 && p->ndim > 2) {
+            if (!(a = across_records(val, proj, err)))
+                return NULL;
+            desc_add(desc, sizeof desc, "%s of %lld images", proj_name(proj), (long long)p->total);
+            done_axis0 = true;
+        }
+    }
+    if (done_axis0) {
+        /* axis 0 of a is an image axis now */
+    } else if (val->kind == V_ARRAY) {
         a = nd_retain(val->u.arr.a);
     } else if (images) {
         td_data *d = whole_data(val, err);
@@ -286,10 +348,8 @@ view *view_show(const value *val, const char *name, const view_opts *o, td_err *
         td_err_set(err, TD_ETYPE, "show() needs Images, Series or an ndarray, not %s", val_type_name(val));
         return NULL;
     }
-    view_proj proj = o->proj == VIEW_PROJ_DEFAULT ? VIEW_PROJ_MEAN : o->proj;
-    char desc[160] = "";
     /* while true, axis 0 of a still counts images */
-    bool image_axis = images;
+    bool image_axis = images && !done_axis0;
     int64_t nimages = images ? a->shape[0] : 0;
     if (a->ndim == 0) {
         td_err_set(err, TD_EVALUE, "show() needs an array with at least one axis, not a scalar");
@@ -299,7 +359,7 @@ view *view_show(const value *val, const char *name, const view_opts *o, td_err *
         td_err_set(err, TD_EVALUE, "show() of an empty array (shape has a zero)");
         goto fail;
     }
-    if (o->has_index) {
+    if (o->has_index && !done_axis0) {
         int ax = 0;
         if (o->has_axis && norm_axis(o->axis, a->ndim, &ax, err) < 0)
             goto fail;
@@ -320,7 +380,7 @@ view *view_show(const value *val, const char *name, const view_opts *o, td_err *
         nd_release(a);
         a = t;
     }
-    bool first = true;
+    bool first = !done_axis0;
     while (a->ndim > 2) {
         int ax = 0;
         if (first && o->has_axis && !o->has_index && norm_axis(o->axis, a->ndim, &ax, err) < 0)
@@ -371,6 +431,12 @@ static void acc_merge(stat_acc *a, const stat_acc *b)
     a->mean += delta * (double)b->n / n;
     a->m2 += b->m2 + delta * delta * (double)a->n * (double)b->n / n;
     a->n += b->n;
+}
+
+/* acc_merge for dist_merge's untyped accumulators. */
+static void merge_stats(void *into, const void *from)
+{
+    acc_merge(into, from);
 }
 
 static void acc_init(stat_acc *a)
@@ -428,7 +494,8 @@ view *view_stats_of(const value *val, const char *name, td_err *err)
     if (val->kind == V_ARRAY) {
         a = nd_retain(val->u.arr.a);
     } else if (val->kind == V_IMAGES || val->kind == V_SERIES) {
-        td_data *d = whole_data(val, err);
+        /* shared records: each rank's statistics, merged (drawn_shared) */
+        td_data *d = drawn_shared(val) ? data_retain(val->u.data) : whole_data(val, err);
         a = d ? data_values(d, err) : NULL;
         data_release(d);
         if (!a)
@@ -457,15 +524,26 @@ view *view_stats_of(const value *val, const char *name, td_err *err)
     acc_init(&all);
     for (int t = 0; t < nt; t++)
         acc_merge(&all, &c.per_thread[t]);
+    int ndim = a->ndim;
+    const int64_t *shape = a->shape;
+    int64_t count = a->size;
+    if ((val->kind == V_IMAGES || val->kind == V_SERIES) && drawn_shared(val)) {
+        if (dist_merge(0, &all, sizeof all, merge_stats, err) < 0)
+            goto done;
+        dist_shape(val, &ndim, &shape);
+        count = 1;
+        for (int k = 0; k < ndim; k++)
+            count *= shape[k];
+    }
     v = view_alloc(VIEW_STATS, err);
     if (!v)
         goto done;
     snprintf(v->title, sizeof v->title, "%s", name ? name : val_type_name(val));
     view_stats *s = &v->st;
-    s->ndim = a->ndim;
-    memcpy(s->shape, a->shape, sizeof s->shape);
+    s->ndim = ndim;
+    memcpy(s->shape, shape, (size_t)ndim * sizeof *shape);
     s->dtype = a->dtype;
-    s->count = a->size;
+    s->count = count;
     s->nans = all.nans;
     if (all.n) {
         s->min = all.min;
