@@ -389,12 +389,11 @@ dpart *dist_part_new(int ndim, const int64_t *shape, int64_t total)
 
 void dist_part_even(dpart *p)
 {
-    int64_t q = p->total / dist_nranks, r = p->total % dist_nranks;
-    p->offset = 0;
     for (int i = 0; i < dist_nranks; i++) {
-        p->counts[i] = q + (i < r);
-        if (i < dist_me)
-            p->offset += p->counts[i];
+        int64_t first;
+        io_part_range(p->total, i, dist_nranks, &first, &p->counts[i]);
+        if (i == dist_me)
+            p->offset = first;
     }
 }
 
@@ -478,8 +477,7 @@ int dist_check_int(int64_t v, const char *what, td_err *err)
     return 0;
 }
 
-/* Every rank's records of `bytes` each, in rank order, into out. */
-static void allgather_records(const void *mine, const int64_t *counts, size_t bytes, void *out)
+void dist_allgather(const void *mine, const int64_t *counts, size_t bytes, void *out)
 {
     if (bytes == 0)
         return;
@@ -497,7 +495,7 @@ static void allgather_records(const void *mine, const int64_t *counts, size_t by
         disp[i] = (int)off;
         off += counts[i];
     }
-    MPI_Allgatherv(mine, cnt[dist_me], rec, out, cnt, disp, rec, MPI_COMM_WORLD);
+    MPI_Allgatherv(mine ? mine : MPI_IN_PLACE, cnt[dist_me], rec, out, cnt, disp, rec, MPI_COMM_WORLD);
     free(cnt);
     free(disp);
     MPI_Type_free(&rec);
@@ -527,9 +525,9 @@ td_data *dist_gather_data(const value *v, td_err *err)
         nd_release(labels);
         return NULL;
     }
-    allgather_records(d->values->data, p->counts, recbytes, all->data);
+    dist_allgather(d->values->data, p->counts, recbytes, all->data);
     if (labels)
-        allgather_records(d->labels->data, p->counts, td_dtype_size(labels->dtype), labels->data);
+        dist_allgather(d->labels->data, p->counts, td_dtype_size(labels->dtype), labels->data);
     td_data *t = data_with_values(d, all, err);
     nd_release(all);
     td_data *u = t ? data_with_labels(t, labels, err) : NULL;
@@ -692,6 +690,13 @@ const value *dist_arg(const call_args *a, const char *name)
     return k >= 0 ? a->v[k] : NULL;
 }
 
+/* A method of self's own table (not a builtin given self as an argument). */
+static bool own_method(const call_args *a)
+{
+    const reg_table *t = a->self ? reg_methods_of(a->self) : NULL;
+    return t && a->fn >= t->funcs && a->fn < t->funcs + t->n;
+}
+
 /* The Series methods whose axis 0 is across records, with the mean and
  * std of them all (dist_scale_across). */
 static bool across_records(const char *name)
@@ -705,9 +710,7 @@ static dclass classify(const call_args *a)
 {
     const value *self = a->self;
     const char *name = a->fn->name;
-    if (!dist_is_data(self) || reg_methods_of(self) == NULL)
-        return DC_GATHER;
-    if (a->fn < reg_methods_of(self)->funcs || a->fn >= reg_methods_of(self)->funcs + reg_methods_of(self)->n)
+    if (!dist_is_data(self) || !own_method(a))
         return DC_GATHER;
     dclass c = LOOKUP(shared_methods, name);
     if (c == DC_GATHER)
@@ -1134,9 +1137,7 @@ value *dist_call(call_args *a, td_err *err)
         r = call_local(a, err);
     } else if (looks_only(a)) {
         r = a->fn->fn(a, err);
-    } else if (a->self && a->self->kind == V_BLOCKS && a->self->part && reg_methods_of(a->self) &&
-               a->fn >= reg_methods_of(a->self)->funcs &&
-               a->fn < reg_methods_of(a->self)->funcs + reg_methods_of(a->self)->n) {
+    } else if (a->self && a->self->kind == V_BLOCKS && a->self->part && own_method(a)) {
         r = blocks_method(a, err);
     } else {
         dclass c = classify(a);

@@ -33,57 +33,6 @@ static int64_t block_pixels(const td_blocks *b, int64_t i)
     return prod(b->ndim - 1, e + 1);
 }
 
-/* Where block i's pixels without padding sit in its array (lo), how many
- * there are along each axis (count) and where they go in the whole (at). */
-static void block_core(const td_blocks *b, int64_t i, int64_t *lo, int64_t *count, int64_t *at)
-{
-    int64_t start[ND_MAXDIM], stop[ND_MAXDIM], cstop[ND_MAXDIM];
-    blk_extent(b, i, start, stop);
-    blk_core_extent(b, i, at, cstop);
-    for (int k = 0; k < b->ndim; k++) {
-        lo[k] = at[k] - start[k];
-        count[k] = cstop[k] - at[k];
-    }
-}
-
-/* One MPI_Alltoallv of elements of `item` bytes; the counts are int64 and
- * must fit MPI's ints (checked by the caller), as must their sums. */
-static void alltoallv(const void *send, const int64_t *scnt, void *recv, const int64_t *rcnt, size_t item)
-{
-    int *sc = malloc(4 * (size_t)dist_nranks * sizeof *sc);
-    if (!sc)
-        MPI_Abort(MPI_COMM_WORLD, 1);
-    int *sd = sc + dist_nranks, *rc = sd + dist_nranks, *rd = rc + dist_nranks;
-    int64_t so = 0, ro = 0;
-    for (int s = 0; s < dist_nranks; s++) {
-        sc[s] = (int)scnt[s];
-        sd[s] = (int)so;
-        rc[s] = (int)rcnt[s];
-        rd[s] = (int)ro;
-        so += scnt[s];
-        ro += rcnt[s];
-    }
-    MPI_Datatype el;
-    MPI_Type_contiguous((int)item, MPI_BYTE, &el);
-    MPI_Type_commit(&el);
-    MPI_Alltoallv(send, sc, sd, el, recv, rc, rd, el, MPI_COMM_WORLD);
-    MPI_Type_free(&el);
-    free(sc);
-}
-
-/* Both sides of an exchange must fit MPI's int counts and displacements. */
-static int check_counts(const int64_t *scnt, const int64_t *rcnt, td_err *err)
-{
-    int64_t st = 0, rt = 0;
-    for (int s = 0; s < dist_nranks; s++) {
-        st += scnt[s];
-        rt += rcnt[s];
-    }
-    if (dist_check_int(st, "elements sent by one rank", err) < 0)
-        return -1;
-    return dist_check_int(rt, "elements received by one rank", err);
-}
-
 /* The first block each rank holds (nranks + 1 entries, the last nblocks). */
 static void block_starts(const dpart *p, int64_t *starts)
 {
@@ -211,7 +160,7 @@ static nd_array **blocks_exchange(const value *images, const td_blocks *g, const
                 at += n;
                 rcnt[r] += n;
             }
-        rc = check_counts(scnt, rcnt, err);
+        rc = dist_check_counts(scnt, rcnt, err);
     }
     if (rc == 0) {
         int64_t sn = pos[g->nblocks], rn = 0;
@@ -235,7 +184,7 @@ static nd_array **blocks_exchange(const value *images, const td_blocks *g, const
     }
     if (dist_sync(rc, err) < 0)
         goto fail;
-    alltoallv(sendbuf->data, scnt, recv->data, rcnt, item);
+    dist_alltoallv(sendbuf->data, scnt, recv->data, rcnt, item);
     nd_release(sendbuf);
     sendbuf = NULL;
     place_ctx pc = {g, ip, blocks, recv->data, rpos};
@@ -417,21 +366,9 @@ td_blocks *dist_blocks_gather(const value *self, td_err *err)
             memcpy((char *)all->data + (size_t)pos[b->first + j] * item, b->blocks[j]->data,
                    (size_t)b->blocks[j]->size * item);
     }
-    int *icnt = rc == 0 ? malloc(2 * (size_t)dist_nranks * sizeof *icnt) : NULL;
-    if (rc == 0 && !icnt)
-        rc = td_err_set(err, TD_EMEMORY, "out of memory");
     td_blocks *whole = NULL;
     if (dist_sync(rc, err) == 0) {
-        int *idisp = icnt + dist_nranks;
-        for (int r = 0; r < dist_nranks; r++) {
-            icnt[r] = (int)cnt[r];
-            idisp[r] = (int)pos[starts[r]];
-        }
-        MPI_Datatype el;
-        MPI_Type_contiguous((int)td_dtype_size(b->dtype), MPI_BYTE, &el);
-        MPI_Type_commit(&el);
-        MPI_Allgatherv(MPI_IN_PLACE, 0, el, all->data, icnt, idisp, el, MPI_COMM_WORLD);
-        MPI_Type_free(&el);
+        dist_allgather(NULL, cnt, td_dtype_size(b->dtype), all->data);
         /* each block a view of the one buffer */
         int64_t i = 0;
         for (; i < b->nblocks; i++) {
@@ -448,7 +385,6 @@ td_blocks *dist_blocks_gather(const value *self, td_err *err)
             for (int64_t j = 0; j < i; j++)
                 nd_release(blocks[j]);
     }
-    free(icnt);
     nd_release(all);
     free(starts);
     free(cnt);
@@ -472,7 +408,7 @@ static int unpack_kernel(void *p, int64_t begin, int64_t end, int thread, td_err
     unpack_ctx *c = p;
     for (int64_t i = begin; i < end; i++) {
         int64_t lo[ND_MAXDIM], count[ND_MAXDIM], at[ND_MAXDIM], zero[ND_MAXDIM] = {0};
-        block_core(c->b, i, lo, count, at);
+        blk_core_box(c->b, i, lo, count, at);
         at[0] = 0;
         count[0] = c->out->shape[0];
         nd_array *box = nd_view(c->recv, c->pos[i], c->b->ndim, count, err);
@@ -503,18 +439,18 @@ value *dist_blocks_toimages(const value *self, td_err *err)
         for (int s = 0; s < dist_nranks; s++)
             for (int64_t j = 0; j < b->held; j++) {
                 int64_t lo[ND_MAXDIM], count[ND_MAXDIM], at[ND_MAXDIM];
-                block_core(b, b->first + j, lo, count, at);
+                blk_core_box(b, b->first + j, lo, count, at);
                 scnt[s] += (ip->replicated ? ip->total : ip->counts[s]) * prod(b->ndim - 1, count + 1);
             }
         /* receive: every block's box of this rank's images, in block order */
         for (int64_t i = 0; i < b->nblocks; i++) {
             int64_t lo[ND_MAXDIM], count[ND_MAXDIM], at[ND_MAXDIM];
-            block_core(b, i, lo, count, at);
+            blk_core_box(b, i, lo, count, at);
             pos[i + 1] = pos[i] + mine * prod(b->ndim - 1, count + 1);
         }
         for (int r = 0; r < dist_nranks; r++)
             rcnt[r] = pos[starts[r + 1]] - pos[starts[r]];
-        rc = check_counts(scnt, rcnt, err);
+        rc = dist_check_counts(scnt, rcnt, err);
     }
     if (rc == 0) {
         int64_t sn = 0, oshape[ND_MAXDIM];
@@ -534,7 +470,7 @@ value *dist_blocks_toimages(const value *self, td_err *err)
             int64_t m = ip->replicated ? ip->total : ip->counts[s];
             for (int64_t j = 0; j < b->held && rc == 0; j++) {
                 int64_t lo[ND_MAXDIM], count[ND_MAXDIM], at[ND_MAXDIM], zero[ND_MAXDIM] = {0};
-                block_core(b, b->first + j, lo, count, at);
+                blk_core_box(b, b->first + j, lo, count, at);
                 lo[0] = ip->replicated ? 0 : t0;
                 count[0] = m;
                 nd_array *box = nd_view(sendbuf, at_, b->ndim, count, err);
@@ -552,7 +488,7 @@ value *dist_blocks_toimages(const value *self, td_err *err)
     }
     if (dist_sync(rc, err) < 0)
         goto fail;
-    alltoallv(sendbuf->data, scnt, recv->data, rcnt, item);
+    dist_alltoallv(sendbuf->data, scnt, recv->data, rcnt, item);
     nd_release(sendbuf);
     sendbuf = NULL;
     unpack_ctx uc = {b, out, recv, pos};

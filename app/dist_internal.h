@@ -25,6 +25,14 @@ dpart *dist_part_new(int ndim, const int64_t *shape, int64_t total);
 void dist_part_even(dpart *p);
 /* The same, or replicated when there are fewer records than ranks. */
 void dist_part_split(dpart *p);
+/* One MPI_Alltoallv of elements of `item` bytes, scnt[s] of them to rank s
+ * and rcnt[s] from it, each side packed in rank order. The counts must
+ * pass dist_check_counts: MPI's counts and displacements are ints. */
+void dist_alltoallv(const void *send, const int64_t *scnt, void *recv, const int64_t *rcnt, size_t item);
+int dist_check_counts(const int64_t *scnt, const int64_t *rcnt, td_err *err);
+/* Every rank's counts[rank] items of `bytes` each, in rank order, into
+ * out; mine NULL: this rank's are already at their place in out. */
+void dist_allgather(const void *mine, const int64_t *counts, size_t bytes, void *out);
 /* root's array on every rank (*a is root's; the others get a new one). */
 int dist_bcast_array(nd_array **a, int root, td_err *err);
 /* A whole Images/Series, the same on every rank, as this rank's share

@@ -261,12 +261,8 @@ value *dist_scale_across(const value *self, bool center, bool scale, td_err *err
             val_release(m);
         return NULL;
     }
-    const td_data *d = self->u.data;
-    nd_array *num = m ? nd_binary(ND_SUB, d->values, m->u.data->values, err) : nd_retain(d->values);
-    nd_array *res = num && s ? nd_binary(ND_TRUEDIV, num, s->u.data->values, err) : nd_retain(num);
-    td_data *r = res ? data_with_values(d, res, err) : NULL;
-    nd_release(num);
-    nd_release(res);
+    td_data *r =
+        ser_scale_across(self->u.data, m ? m->u.data->values : NULL, s ? s->u.data->values : NULL, err);
     if (m)
         val_release(m);
     if (s)
@@ -377,22 +373,55 @@ value *dist_fold(dist_fold_fn fn, void *ctx, td_err *err)
     return val_array(mine);
 }
 
-/* The pixel split of npix-pixel images: rank s holds pixels [off[s],
- * off[s] + cnt[s]), with off the first nranks entries of the block returned
- * and cnt the next nranks. NULL (every rank told) when out of memory. */
-static int64_t *pixel_split_new(int64_t npix, td_err *err)
+/* --- exchanges ------------------------------------------------------------------------------------ */
+
+void dist_alltoallv(const void *send, const int64_t *scnt, void *recv, const int64_t *rcnt, size_t item)
+{
+    int *sc = malloc(4 * (size_t)dist_nranks * sizeof *sc);
+    if (!sc)
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    int *sd = sc + dist_nranks, *rc = sd + dist_nranks, *rd = rc + dist_nranks;
+    int64_t so = 0, ro = 0;
+    for (int s = 0; s < dist_nranks; s++) {
+        sc[s] = (int)scnt[s];
+        sd[s] = (int)so;
+        rc[s] = (int)rcnt[s];
+        rd[s] = (int)ro;
+        so += scnt[s];
+        ro += rcnt[s];
+    }
+    MPI_Datatype el;
+    MPI_Type_contiguous((int)item, MPI_BYTE, &el);
+    MPI_Type_commit(&el);
+    MPI_Alltoallv(send, sc, sd, el, recv, rc, rd, el, MPI_COMM_WORLD);
+    MPI_Type_free(&el);
+    free(sc);
+}
+
+int dist_check_counts(const int64_t *scnt, const int64_t *rcnt, td_err *err)
+{
+    int64_t st = 0, rt = 0;
+    for (int s = 0; s < dist_nranks; s++) {
+        st += scnt[s];
+        rt += rcnt[s];
+    }
+    if (dist_check_int(st, "elements sent by one rank", err) < 0)
+        return -1;
+    return dist_check_int(rt, "elements received by one rank", err);
+}
+
+/* n items (pixels, images) split evenly: rank s holds [off[s], off[s] +
+ * cnt[s]), with off the first nranks entries of the block returned and cnt
+ * the next nranks. NULL (every rank told) when out of memory. */
+static int64_t *even_split_new(int64_t n, td_err *err)
 {
     int64_t *off = malloc(2 * (size_t)dist_nranks * sizeof *off);
     if (!off) {
         dist_sync(td_err_set(err, TD_EMEMORY, "out of memory"), err);
         return NULL;
     }
-    int64_t *cnt = off + dist_nranks, q = npix / dist_nranks, extra = npix % dist_nranks, o = 0;
-    for (int s = 0; s < dist_nranks; s++) {
-        off[s] = o;
-        cnt[s] = q + (s < extra);
-        o += cnt[s];
-    }
+    for (int s = 0; s < dist_nranks; s++)
+        io_part_range(n, s, dist_nranks, &off[s], &off[dist_nranks + s]);
     return off;
 }
 
@@ -407,11 +436,15 @@ static nd_array *pixels_exchange(const value *self, const int64_t *pix_off, cons
     const td_data *d = self->u.data;
     int64_t npix = data_record_size(d), n = p->total, mine = p->counts[dist_me];
     size_t item = td_dtype_size(data_dtype(d));
-    int *scnt = malloc((size_t)dist_nranks * sizeof(int)), *sdisp = malloc((size_t)dist_nranks * sizeof(int));
-    int *rcnt = malloc((size_t)dist_nranks * sizeof(int)), *rdisp = malloc((size_t)dist_nranks * sizeof(int));
-    int rc = scnt && sdisp && rcnt && rdisp ? 0 : td_err_set(err, TD_EMEMORY, "out of memory");
-    if (rc == 0)
-        rc = dist_check_int(n * (pix_cnt[0] + 1), "elements per rank", err);
+    int64_t *scnt = malloc(2 * (size_t)dist_nranks * sizeof *scnt), *rcnt = scnt ? scnt + dist_nranks : NULL;
+    int rc = scnt ? 0 : td_err_set(err, TD_EMEMORY, "out of memory");
+    if (rc == 0) {
+        for (int s = 0; s < dist_nranks; s++) {
+            scnt[s] = mine * pix_cnt[s];
+            rcnt[s] = p->counts[s] * pix_cnt[dist_me];
+        }
+        rc = dist_check_counts(scnt, rcnt, err);
+    }
     nd_array *sendbuf = NULL, *recv = NULL;
     if (rc == 0) {
         int64_t sshape[1] = {mine * npix}, rshape[3] = {n, pix_cnt[dist_me], 1};
@@ -422,32 +455,20 @@ static nd_array *pixels_exchange(const value *self, const int64_t *pix_off, cons
     if (dist_sync(rc, err) < 0) {
         nd_release(sendbuf);
         nd_release(recv);
-        free(scnt), free(sdisp), free(rcnt), free(rdisp);
+        free(scnt);
         return NULL;
     }
     /* pack: for each destination, its pixel columns of every local image */
     char *out = sendbuf->data;
-    int64_t so = 0, ro = 0;
-    for (int s = 0; s < dist_nranks; s++) {
+    for (int s = 0; s < dist_nranks; s++)
         for (int64_t i = 0; i < mine; i++) {
             memcpy(out, (const char *)data_record(d, i) + (size_t)pix_off[s] * item,
                    (size_t)pix_cnt[s] * item);
             out += (size_t)pix_cnt[s] * item;
         }
-        scnt[s] = (int)(mine * pix_cnt[s]);
-        sdisp[s] = (int)so;
-        so += mine * pix_cnt[s];
-        rcnt[s] = (int)(p->counts[s] * pix_cnt[dist_me]);
-        rdisp[s] = (int)ro;
-        ro += p->counts[s] * pix_cnt[dist_me];
-    }
-    MPI_Datatype el;
-    MPI_Type_contiguous((int)item, MPI_BYTE, &el);
-    MPI_Type_commit(&el);
-    MPI_Alltoallv(sendbuf->data, scnt, sdisp, el, recv->data, rcnt, rdisp, el, MPI_COMM_WORLD);
-    MPI_Type_free(&el);
+    dist_alltoallv(sendbuf->data, scnt, recv->data, rcnt, item);
     nd_release(sendbuf);
-    free(scnt), free(sdisp), free(rcnt), free(rdisp);
+    free(scnt);
     return recv;
 }
 
@@ -575,7 +596,7 @@ value *dist_toseries(call_args *a, td_err *err)
     int64_t npix = data_record_size(a->self->u.data);
     if (a->self->u.data->labels || npix < dist_nranks)
         return NULL;
-    int64_t *split = pixel_split_new(npix, err);
+    int64_t *split = even_split_new(npix, err);
     nd_array *cols = split ? pixels_exchange(a->self, split, split + dist_nranks, err) : NULL;
     value *r = cols ? pixel_series(cols, p->ndim - 1, p->shape + 1, split, split + dist_nranks, err) : NULL;
     nd_release(cols);
@@ -624,7 +645,7 @@ value *dist_map_as_series(call_args *a, td_err *err)
     if (!g)
         return NULL;
     blk_release(g);
-    int64_t *off = pixel_split_new(npix, err);
+    int64_t *off = even_split_new(npix, err);
     if (!off)
         return NULL;
     const int64_t *cnt = off + dist_nranks;
@@ -715,25 +736,22 @@ value *dist_toimages(call_args *a, td_err *err)
     if (d->labels || n < dist_nranks || p->ndim < 3)
         return NULL;
     size_t item = td_dtype_size(data_dtype(d));
-    int64_t *img_off = malloc((size_t)dist_nranks * sizeof *img_off),
-            *img_cnt = malloc((size_t)dist_nranks * sizeof *img_cnt);
-    int *scnt = malloc((size_t)dist_nranks * sizeof(int)), *sdisp = malloc((size_t)dist_nranks * sizeof(int));
-    int *rcnt = malloc((size_t)dist_nranks * sizeof(int)), *rdisp = malloc((size_t)dist_nranks * sizeof(int));
-    int rc = img_off && img_cnt && scnt && sdisp && rcnt && rdisp
-                 ? 0
-                 : td_err_set(err, TD_EMEMORY, "out of memory");
-    if (rc == 0)
-        rc = dist_check_int(npix * (n / dist_nranks + 1), "elements per rank", err);
+    int64_t *split = even_split_new(n, err);
+    if (!split)
+        return NULL;
+    const int64_t *img_off = split, *img_cnt = split + dist_nranks;
+    int64_t *scnt = malloc(2 * (size_t)dist_nranks * sizeof *scnt), *rcnt = scnt ? scnt + dist_nranks : NULL;
+    int rc = scnt ? 0 : td_err_set(err, TD_EMEMORY, "out of memory");
+    if (rc == 0) {
+        for (int r = 0; r < dist_nranks; r++) {
+            scnt[r] = img_cnt[r] * mine;
+            rcnt[r] = img_cnt[dist_me] * p->counts[r];
+        }
+        rc = dist_check_counts(scnt, rcnt, err);
+    }
     td_data *rows = NULL; /* (n, q, 1) images: this rank's records transposed */
     nd_array *recv = NULL, *out = NULL;
-    int64_t q = n / dist_nranks, extra = n % dist_nranks;
     if (rc == 0) {
-        int64_t o = 0;
-        for (int r = 0; r < dist_nranks; r++) {
-            img_off[r] = o;
-            img_cnt[r] = q + (r < extra);
-            o += img_cnt[r];
-        }
         int64_t s3[3] = {mine, 1, n};
         td_data *s3d = data_reshape(d, 3, s3, err);
         rows = s3d ? ser_toimages(s3d, err) : NULL;
@@ -751,31 +769,22 @@ value *dist_toimages(call_args *a, td_err *err)
         data_release(rows);
         nd_release(recv);
         nd_release(out);
-        free(img_off), free(img_cnt), free(scnt), free(sdisp), free(rcnt), free(rdisp);
+        free(split);
+        free(scnt);
         return NULL;
     }
-    int64_t ro = 0;
-    for (int r = 0; r < dist_nranks; r++) {
-        scnt[r] = (int)(img_cnt[r] * mine);
-        sdisp[r] = (int)(img_off[r] * mine);
-        rcnt[r] = (int)(img_cnt[dist_me] * p->counts[r]);
-        rdisp[r] = (int)ro;
-        ro += img_cnt[dist_me] * p->counts[r];
-    }
-    MPI_Datatype el;
-    MPI_Type_contiguous((int)item, MPI_BYTE, &el);
-    MPI_Type_commit(&el);
-    MPI_Alltoallv(rows->values->data, scnt, sdisp, el, recv->data, rcnt, rdisp, el, MPI_COMM_WORLD);
-    MPI_Type_free(&el);
+    /* rank r's images are rows [img_off[r], +img_cnt[r]) of this rank's */
+    dist_alltoallv(rows->values->data, scnt, recv->data, rcnt, item);
     data_release(rows);
     /* from rank s: (images, q_s) rows; pixel columns [off_s, off_s + q_s) */
+    const char *src = recv->data;
     int64_t pix_off = 0;
     for (int s = 0; s < dist_nranks; s++) {
-        const char *src = (const char *)recv->data + (size_t)rdisp[s] * item;
         size_t w = (size_t)p->counts[s] * item;
         for (int64_t t = 0; t < img_cnt[dist_me]; t++)
             memcpy((char *)out->data + ((size_t)t * (size_t)npix + (size_t)pix_off) * item,
                    src + (size_t)t * w, w);
+        src += (size_t)rcnt[s] * item;
         pix_off += p->counts[s];
     }
     nd_release(recv);
@@ -792,7 +801,8 @@ value *dist_toimages(call_args *a, td_err *err)
             np->counts[r] = img_cnt[r];
         np->offset = img_off[dist_me];
     }
-    free(img_off), free(img_cnt), free(scnt), free(sdisp), free(rcnt), free(rdisp);
+    free(split);
+    free(scnt);
     return imgs ? val_data_part(imgs, np) : NULL;
 }
 
@@ -885,12 +895,7 @@ static value *read_npy_part(call_args *a, bool images, td_err *err)
     if (!d)
         return NULL;
     dpart *p = dist_part_new(ndim, shape, nrec);
-    int64_t q = nrec / dist_nranks, r = nrec % dist_nranks;
-    for (int i = 0; i < dist_nranks; i++) {
-        p->counts[i] = q + (i < r);
-        if (i < dist_me)
-            p->offset += p->counts[i];
-    }
+    dist_part_even(p);
     return val_data_part(d, p);
 }
 

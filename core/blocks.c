@@ -30,9 +30,7 @@ void blk_core_extent(const td_blocks *b, int64_t i, int64_t *start, int64_t *sto
     }
 }
 
-/* Where block i's pixels without padding sit in its array (lo) and how
- * many there are (count), and where they go in the whole (at). */
-static void block_core(const td_blocks *b, int64_t i, int64_t *lo, int64_t *count, int64_t *at)
+void blk_core_box(const td_blocks *b, int64_t i, int64_t *lo, int64_t *count, int64_t *at)
 {
     int64_t start[ND_MAXDIM], stop[ND_MAXDIM];
     blk_extent(b, i, start, stop);
@@ -397,7 +395,7 @@ static int unchunk_kernel(void *p, int64_t begin, int64_t end, int thread, td_er
     const td_blocks *b = c->b;
     for (int64_t i = begin; i < end; i++) {
         int64_t lo[ND_MAXDIM], count[ND_MAXDIM], at[ND_MAXDIM];
-        block_core(b, i, lo, count, at);
+        blk_core_box(b, i, lo, count, at);
         nd_copy_box(c->out, at, b->blocks[i], lo, count);
     }
     return 0;

@@ -539,8 +539,6 @@ td_series *io_series_frombinary_part(const char *path, const char *ext, const ch
                    (long long)first[files->n], (long long)expected);
         goto done;
     }
-    /* a part: the part_index-th of part_count even shares, the first
-     * (records % part_count) one record longer */
     int64_t lo = 0, hi = expected;
     bool part = part_count > 1 && expected >= part_count;
     if (part_count > 0 && (part_index < 0 || part_index >= part_count)) {
@@ -548,9 +546,9 @@ td_series *io_series_frombinary_part(const char *path, const char *ext, const ch
         goto done;
     }
     if (part) {
-        int64_t q = expected / part_count, r = expected % part_count;
-        lo = part_index * q + (part_index < r ? part_index : r);
-        hi = lo + q + (part_index < r);
+        int64_t len;
+        io_part_range(expected, part_index, part_count, &lo, &len);
+        hi = lo + len;
     }
     int64_t pshape[2] = {hi - lo, length};
     values = part ? nd_new(dt, 2, pshape, err) : nd_new(dt, nd, shp, err);

@@ -320,13 +320,13 @@ static io_files *finish_list(strvec *s, const char *path, const char *ext, const
         return NULL;
     }
     if (sel && sel->part_count > 0) {
-        int64_t q = count / sel->part_count, r = count % sel->part_count, i = sel->part_index;
-        first += i * q + (i < r ? i : r);
-        count = q + (i < r);
+        int64_t pfirst;
+        io_part_range(count, sel->part_index, sel->part_count, &pfirst, &count);
+        first += pfirst;
         if (count == 0) {
             io_free_strings(s->v, s->n);
-            td_err_set(err, TD_ENOTFOUND, "no files for part %d of %d in %s", sel->part_index + 1, sel->part_count,
-                       path);
+            td_err_set(err, TD_ENOTFOUND, "no files for part %d of %d in %s", sel->part_index + 1,
+                       sel->part_count, path);
             return NULL;
         }
     }
@@ -346,6 +346,13 @@ static io_files *finish_list(strvec *s, const char *path, const char *ext, const
     for (int64_t i = 0; i < count; i++)
         io_sources_add(f->paths[i]);
     return f;
+}
+
+void io_part_range(int64_t n, int index, int count, int64_t *first, int64_t *len)
+{
+    int64_t q = n / count, r = n % count;
+    *first = index * q + (index < r ? index : r);
+    *len = q + (index < r);
 }
 
 io_files *io_list_files(const char *path, const io_select *sel, td_err *err)

@@ -613,8 +613,8 @@ nd_array *npy_load(const char *path, td_err *err)
     return a;
 }
 
-nd_array *npy_load_part(const char *path, int nlead, int part_index, int part_count, int *ndim, int64_t *shape,
-                        td_err *err)
+nd_array *npy_load_part(const char *path, int nlead, int part_index, int part_count, int *ndim,
+                        int64_t *shape, td_err *err)
 {
     npy_header h;
     int fd = open_npy(path, &h, err);
@@ -626,15 +626,15 @@ nd_array *npy_load_part(const char *path, int nlead, int part_index, int part_co
     if (nlead < 0)
         nlead += h.ndim;
     if (nlead < 1 || nlead > h.ndim || part_count < 1 || part_index < 0 || part_index >= part_count) {
-        td_err_set(err, TD_EVALUE, "%s: no part %d of %d over %d leading axes of a %d-dimensional array", path,
-                   part_index, part_count, nlead, h.ndim);
+        td_err_set(err, TD_EVALUE, "%s: no part %d of %d over %d leading axes of a %d-dimensional array",
+                   path, part_index, part_count, nlead, h.ndim);
         goto out;
     }
     int64_t nrec = 1, recsize = 1;
     for (int i = 0; i < h.ndim; i++)
         *(i < nlead ? &nrec : &recsize) *= h.shape[i];
-    int64_t q = nrec / part_count, r = nrec % part_count;
-    int64_t first = part_index * q + (part_index < r ? part_index : r), count = q + (part_index < r);
+    int64_t first, count;
+    io_part_range(nrec, part_index, part_count, &first, &count);
     int64_t pshape[ND_MAXDIM];
     pshape[0] = count;
     for (int i = nlead; i < h.ndim; i++)
@@ -647,7 +647,8 @@ nd_array *npy_load_part(const char *path, int nlead, int part_index, int part_co
         if (all)
             a = nd_new(h.dtype, pnd, pshape, err);
         if (a)
-            memcpy(a->data, (char *)all->data + (size_t)(first * recsize) * is, (size_t)(count * recsize) * is);
+            memcpy(a->data, (char *)all->data + (size_t)(first * recsize) * is,
+                   (size_t)(count * recsize) * is);
         nd_release(all);
         goto out;
     }

@@ -254,38 +254,30 @@ static int scale_kernel(void *p, int64_t begin, int64_t end, int thread, td_err 
     return 0;
 }
 
-/* Across records: x - mean, x / std or (x - mean) / std with Series.mean()
- * and .std() of shape (1, length), broadcast with numpy's casting. */
-static td_series *scale_across(const td_series *d, int mode, td_err *err)
+td_series *ser_scale_across(const td_series *d, const nd_array *mean, const nd_array *std, td_err *err)
 {
-    nd_array *x = d->values, *m = NULL, *s = NULL, *num = NULL, *res = NULL;
-    td_series *r = NULL;
-    if (mode != SCALE_STANDARDIZE) {
-        td_series *ms = data_reduce(d, ND_RMEAN, err);
-        if (!ms)
-            return NULL;
-        m = nd_retain(ms->values);
-        data_release(ms);
-    }
-    if (mode != SCALE_CENTER) {
-        td_series *ss = data_reduce(d, ND_RSTD, err);
-        if (!ss)
-            goto done;
-        s = nd_retain(ss->values);
-        data_release(ss);
-    }
-    /* toarray() squeezes the (1, length) result; broadcasting is the same. */
-    num = m ? nd_binary(ND_SUB, x, m, err) : nd_retain(x);
-    if (!num)
-        goto done;
-    res = s ? nd_binary(ND_TRUEDIV, num, s, err) : nd_retain(num);
-    if (res)
-        r = ser_result_same_index(d, res, err);
-done:
-    nd_release(m);
-    nd_release(s);
+    /* toarray() squeezes the (1, length) statistics; broadcasting is the same */
+    nd_array *num = mean ? nd_binary(ND_SUB, d->values, mean, err) : nd_retain(d->values);
+    nd_array *res = num && std ? nd_binary(ND_TRUEDIV, num, std, err) : nd_retain(num);
+    td_series *r = res ? ser_result_same_index(d, res, err) : NULL;
     nd_release(num);
     nd_release(res);
+    return r;
+}
+
+/* Across records: x - mean, x / std or (x - mean) / std with Series.mean()
+ * and .std() of shape (1, length). */
+static td_series *scale_across(const td_series *d, int mode, td_err *err)
+{
+    td_series *ms = mode != SCALE_STANDARDIZE ? data_reduce(d, ND_RMEAN, err) : NULL;
+    if (mode != SCALE_STANDARDIZE && !ms)
+        return NULL;
+    td_series *ss = mode != SCALE_CENTER ? data_reduce(d, ND_RSTD, err) : NULL;
+    td_series *r = NULL;
+    if (mode == SCALE_CENTER || ss)
+        r = ser_scale_across(d, ms ? ms->values : NULL, ss ? ss->values : NULL, err);
+    data_release(ms);
+    data_release(ss);
     return r;
 }
 

@@ -118,6 +118,10 @@ nd_array *blk_get(const td_blocks *b, int64_t i, td_err *err);
 void blk_extent(const td_blocks *b, int64_t i, int64_t *start, int64_t *stop);
 /* The same without the padding: the pixels block i puts back in toarray. */
 void blk_core_extent(const td_blocks *b, int64_t i, int64_t *start, int64_t *stop);
+/* The same as a box: where those pixels sit in block i's array (lo), how
+ * many there are along each axis (count) and where they go in the whole
+ * (at, blk_core_extent's start). */
+void blk_core_box(const td_blocks *b, int64_t i, int64_t *lo, int64_t *count, int64_t *at);
 
 /* func(ctx, block, thread, err) -> a new array, or NULL with err. */
 typedef nd_array *(*td_block_fn)(void *ctx, nd_array *block, int thread, td_err *err);

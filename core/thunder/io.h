@@ -52,6 +52,12 @@ typedef struct io_select {
 
 /* --- files ------------------------------------------------------------------ */
 
+/* How n items (files, records) are shared among count processes: part
+ * index holds *len of them from *first, n / count each, the first n % count
+ * parts one more. Every reader that reads a part, and distributed mode,
+ * split this way. */
+void io_part_range(int64_t n, int index, int count, int64_t *first, int64_t *len);
+
 typedef struct io_files {
     int64_t n;
     char **paths;

@@ -85,6 +85,11 @@ td_series *ser_sample(const td_series *d, int64_t n, const double *u, td_err *er
 td_series *ser_center(const td_series *d, int axis, td_err *err);
 td_series *ser_standardize(const td_series *d, int axis, td_err *err);
 td_series *ser_zscore(const td_series *d, int axis, td_err *err);
+/* The axis-0 step of those three with the statistics given: x - mean,
+ * x / std or (x - mean) / std (mean or std NULL: not used), each of a
+ * record's length, with numpy's casting; index and labels kept. For
+ * records held in parts, with the whole's mean and std. */
+td_series *ser_scale_across(const td_series *d, const nd_array *mean, const nd_array *std, td_err *err);
 
 /* Records whose maximum (Python's max over the values) is below threshold
  * become float64 zeros; the result is float64 when any record did. */
