@@ -23,14 +23,29 @@ static int64_t prod(int n, const int64_t *v)
     return p;
 }
 
+/* The shape of block i's array, padding included. */
+static void block_shape(const td_blocks *b, int64_t i, int64_t *shape)
+{
+    int64_t start[ND_MAXDIM], stop[ND_MAXDIM];
+    blk_extent(b, i, start, stop);
+    for (int k = 0; k < b->ndim; k++)
+        shape[k] = stop[k] - start[k];
+}
+
 /* The pixels of block i, padding included (its array without the time axis). */
 static int64_t block_pixels(const td_blocks *b, int64_t i)
 {
-    int64_t start[ND_MAXDIM], stop[ND_MAXDIM], e[ND_MAXDIM];
-    blk_extent(b, i, start, stop);
-    for (int k = 1; k < b->ndim; k++)
-        e[k] = stop[k] - start[k];
-    return prod(b->ndim - 1, e + 1);
+    int64_t shape[ND_MAXDIM];
+    block_shape(b, i, shape);
+    return prod(b->ndim - 1, shape + 1);
+}
+
+/* A new array for block i. */
+static nd_array *block_new(const td_blocks *b, int64_t i, td_err *err)
+{
+    int64_t shape[ND_MAXDIM];
+    block_shape(b, i, shape);
+    return nd_new(b->dtype, b->ndim, shape, err);
 }
 
 /* The first block each rank holds (nranks + 1 entries, the last nblocks). */
@@ -168,14 +183,9 @@ static nd_array **blocks_exchange(const value *images, const td_blocks *g, const
             rn += rcnt[r];
         sendbuf = nd_new(g->dtype, 1, &sn, err);
         recv = sendbuf ? nd_new(g->dtype, 1, &rn, err) : NULL;
-        for (int64_t j = 0; recv && j < held; j++) {
-            int64_t start[ND_MAXDIM], stop[ND_MAXDIM], shape[ND_MAXDIM];
-            blk_extent(g, first + j, start, stop);
-            for (int k = 0; k < g->ndim; k++)
-                shape[k] = stop[k] - start[k];
-            if (!(blocks[j] = nd_new(g->dtype, g->ndim, shape, err)))
+        for (int64_t j = 0; recv && j < held; j++)
+            if (!(blocks[j] = block_new(g, first + j, err)))
                 break;
-        }
         rc = recv && (held == 0 || blocks[held - 1]) ? 0 : -1;
     }
     if (rc == 0) {
@@ -216,17 +226,15 @@ static nd_array **blocks_cut(const nd_array *whole, const td_blocks *g, int64_t 
         return NULL;
     }
     for (int64_t j = 0; j < held; j++) {
-        int64_t start[ND_MAXDIM], stop[ND_MAXDIM], shape[ND_MAXDIM], zero[ND_MAXDIM] = {0};
-        blk_extent(g, first + j, start, stop);
-        for (int k = 0; k < g->ndim; k++)
-            shape[k] = stop[k] - start[k];
-        if (!(blocks[j] = nd_new(g->dtype, g->ndim, shape, err))) {
+        int64_t start[ND_MAXDIM], stop[ND_MAXDIM], zero[ND_MAXDIM] = {0};
+        if (!(blocks[j] = block_new(g, first + j, err))) {
             for (int64_t i = 0; i < j; i++)
                 nd_release(blocks[i]);
             free(blocks);
             return NULL;
         }
-        nd_copy_box(blocks[j], zero, whole, start, shape);
+        blk_extent(g, first + j, start, stop);
+        nd_copy_box(blocks[j], zero, whole, start, blocks[j]->shape);
     }
     return blocks;
 }
@@ -252,10 +260,11 @@ value *dist_toblocks(const value *images, const td_chunk *chunk, int npad, const
         dist_sync(td_err_set(err, TD_EMEMORY, "out of memory"), err);
         return NULL;
     }
-    dpart *bp = dist_part_new(g->ndim, g->shape, g->nblocks);
-    dist_part_even(bp);
-    block_starts(bp, starts);
-    dist_part_free(bp);
+    for (int r = 0; r < dist_nranks; r++) {
+        int64_t len;
+        io_part_range(g->nblocks, r, dist_nranks, &starts[r], &len);
+    }
+    starts[dist_nranks] = g->nblocks;
     int64_t first = starts[dist_me], held = starts[dist_me + 1] - first;
     nd_array **blocks = ip->replicated ? blocks_cut(images->u.data->values, g, first, held, err)
                                        : blocks_exchange(images, g, starts, err);
@@ -372,10 +381,8 @@ td_blocks *dist_blocks_gather(const value *self, td_err *err)
         /* each block a view of the one buffer */
         int64_t i = 0;
         for (; i < b->nblocks; i++) {
-            int64_t start[ND_MAXDIM], stop[ND_MAXDIM], shape[ND_MAXDIM];
-            blk_extent(b, i, start, stop);
-            for (int k = 0; k < b->ndim; k++)
-                shape[k] = stop[k] - start[k];
+            int64_t shape[ND_MAXDIM];
+            block_shape(b, i, shape);
             if (!(blocks[i] = nd_view(all, pos[i], b->ndim, shape, err)))
                 break;
         }
